@@ -1,0 +1,30 @@
+/**
+ * Environment variable names shared by the runtime and infra/: the construct sets each of these
+ * together with the grant it implies, and the functions read them once at cold start.
+ */
+export const ENV = {
+  /** DynamoDB table holding tokens, leases, failure memory and mint history. */
+  tableName: 'BROKER_TABLE_NAME',
+  /** KMS key (ARN) used for envelope encryption of stored tokens. */
+  envelopeKeyArn: 'BROKER_ENVELOPE_KEY_ARN',
+  /** JSON BrokerConfig: credentials, caller policy and settings (see shared/config/broker-config.ts). */
+  config: 'BROKER_CONFIG',
+  /** Rotation function: Canvas base URL of the rotated token, and days until the new token expires. */
+  canvasBaseUrl: 'BROKER_CANVAS_BASE_URL',
+  rotationTokenExpiryDays: 'BROKER_ROTATION_TOKEN_EXPIRY_DAYS',
+  /** Powertools. */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
+} as const;
+
+export const METRICS_NAMESPACE = 'CanvasCredentialBroker';
+export const SERVICE_NAME = 'canvas-credential-broker';
+
+/** Lambda entry files under functions/, by function name (infra bundles exactly these). */
+export const FUNCTION_ENTRIES = {
+  tokenApi: 'functions/token-api.ts',
+  tokenInvoke: 'functions/token-invoke.ts',
+  prewarm: 'functions/prewarm.ts',
+  rotateCanvasToken: 'functions/rotate-canvas-token.ts',
+} as const;

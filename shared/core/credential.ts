@@ -1,0 +1,57 @@
+/** The token kinds the broker can issue; see instructure-contract.md sections 1-4. */
+export type TokenKind = 'identity-service' | 'canvas-jwt' | 'inst-access';
+
+export const TOKEN_KINDS: readonly TokenKind[] = ['identity-service', 'canvas-jwt', 'inst-access'];
+
+/** Request parameters after normalization: the same request always yields the same object. */
+export interface NormalizedParams {
+  /** canvas-jwt: workflow names, sorted and de-duplicated. */
+  readonly workflows?: readonly string[];
+  /** canvas-jwt: `Course`, `User` or `Account`. */
+  readonly contextType?: 'Course' | 'User' | 'Account';
+  readonly contextId?: string;
+  readonly contextUuid?: string;
+  /** canvas-jwt: false asks for a signed-only (readable) token. */
+  readonly canvasAudience?: boolean;
+  /** canvas-jwt: space-separated audiences, sorted. */
+  readonly audience?: string;
+}
+
+export type ParamName = keyof NormalizedParams;
+
+/**
+ * Which parameters a caller may set for a credential, and to what. `'*'` accepts any well-formed
+ * value; a list accepts only those values (for `workflows`, every requested workflow must be listed).
+ */
+export type CallerParamRules = Readonly<Partial<Record<ParamName, '*' | readonly string[]>>>;
+
+/** A named, configured profile the broker can mint tokens for. */
+export interface CredentialConfig {
+  readonly id: string;
+  readonly kind: TokenKind;
+  /** Secrets Manager secret id or ARN (or a key of the local secrets file). */
+  readonly secretId: string;
+  /** Upstream base URL: the Identity Service gateway or the Canvas host. */
+  readonly baseUrl: string;
+  /** Parameters fixed by the operator; callers can never override them. */
+  readonly fixedParams: NormalizedParams;
+  /** Parameters a caller may choose. */
+  readonly callerParams: CallerParamRules;
+  /** Nominal token lifetime used to reject impossible `minTtlSeconds` before minting. */
+  readonly lifetimeSeconds?: number;
+}
+
+/** Nominal lifetimes from the contract (Identity Service `expires_in` is about 3599 s). */
+export const NOMINAL_LIFETIME_SECONDS: Readonly<Record<TokenKind, number>> = {
+  'identity-service': 3599,
+  'canvas-jwt': 3600,
+  'inst-access': 3600,
+};
+
+/** `arn` is normalized: an assumed-role session ARN is reduced to its IAM role ARN. */
+export interface Caller {
+  readonly arn: string;
+  readonly accountId: string;
+}
+
+export const CREDENTIAL_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests start real servers (dynalite, the simulator) on loopback; two workers fit the 2-core machine.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Tests never depend on wall-clock speed; this only stops a hung test from stalling CI.
+    teardownTimeout: 10_000,
+  },
+});
