@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'DECRYPT_FAILED'
   | 'ENCRYPT_FAILED'
+  | 'CIPHER_UNAVAILABLE'
   // Configuration and everything else
   | 'CONFIG_INVALID'
   | 'INTERNAL';
@@ -54,6 +55,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'SECRET_THROTTLED',
   'SECRET_UNAVAILABLE',
   'STORE_UNAVAILABLE',
+  'CIPHER_UNAVAILABLE',
 ]);
 
 export class BrokerError extends Error {
@@ -189,6 +191,12 @@ export class DecryptionFailedError extends BrokerError {
 export class EncryptionFailedError extends BrokerError {
   constructor(message: string, options?: Opts) {
     super('ENCRYPT_FAILED', message, options);
+  }
+}
+/** The key service (KMS) could not be reached or throttled; the ciphertext itself may be fine. */
+export class CipherUnavailableError extends BrokerError {
+  constructor(message: string, options?: Opts) {
+    super('CIPHER_UNAVAILABLE', message, options);
   }
 }
 export class ConfigInvalidError extends BrokerError {
