@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import { backoffHoldMs } from './backoff.ts';
+import type { Tier } from './broker.ts';
+import type { BrokerSettings } from './broker-settings.ts';
+import type { Clock } from './clock.ts';
+import type { CredentialConfig, NormalizedParams } from './credential.ts';
+import type { EncryptionContext, EnvelopeCipher } from './envelope-cipher.ts';
+import {
+  type BrokerError,
+  DecryptionFailedError,
+  isBrokerError,
+  MinTtlUnsatisfiableError,
+  TokenUnavailableError,
+} from './errors.ts';
+import { fingerprint } from './fingerprint.ts';
+import { type Hold, makeHoldTracker } from './hold-tracker.ts';
+import type { SecretSource, SecretValue } from './secret-source.ts';
+import type { Logger, Metrics } from './telemetry.ts';
+import type { FailureRecord, StoredVariant, TokenRecord, TokenStore, VariantKey } from './token-store.ts';
+import type { TokenTiming } from './token-timing.ts';
+import type { IssuedToken, UpstreamClient } from './upstream-client.ts';
+
+/** A decrypted token held in this instance's memory tier. */
+export interface CachedToken extends Omit<TokenRecord, 'envelope'> {
+  readonly token: string;
+  readonly version: number;
+  /** When this instance last confirmed the token against the table (its own clock). */
+  checkedAt: number;
+}
+
+export interface VariantState {
+  readonly key: VariantKey;
+  readonly credential: CredentialConfig;
+  readonly params: NormalizedParams;
+  cached?: CachedToken;
+  /** The tier the current `cached` came from, for metrics and audit. */
+  source: Tier;
+  /** One table-read/refresh cycle per variant per process; every waiting caller joins it. */
+  cycle?: Promise<void>;
+  /** A stale token's renewal in the background, while the stale token keeps being served. */
+  background?: Promise<void>;
+  touchedAt?: number;
+}
+
+export interface TokenEngineDeps {
+  readonly store: TokenStore;
+  readonly secrets: SecretSource;
+  readonly cipher: EnvelopeCipher;
+  readonly upstreamFor: (credential: CredentialConfig) => UpstreamClient;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly settings: BrokerSettings;
+  readonly timing: TokenTiming;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly instanceId: string;
+}
+
+export interface TokenEngine {
+  /** Serves a token with at least `needMs` of guaranteed life: memory, then table, then one refresh. */
+  obtain(state: VariantState, needMs: number, signal?: AbortSignal): Promise<Served>;
+  /** Renews now if due (or always with `force`), honouring another instance's lease. */
+  renew(state: VariantState, item: StoredVariant | undefined, force: boolean): Promise<'renewed' | 'skipped'>;
+  servable(token: CachedToken | undefined, needMs: number, now: number): token is CachedToken;
+}
+
+type Outcome = 'won' | 'lost';
+
+export interface Served {
+  readonly token: CachedToken;
+  readonly tier: Tier;
+}
+
+/** Failures worth a short wait and another try: callers get 503 + Retry-After, never the raw error. */
+const TRANSIENT = new Set([
+  'UPSTREAM_RETRYABLE',
+  'UPSTREAM_TIMEOUT',
+  'SECRET_THROTTLED',
+  'SECRET_UNAVAILABLE',
+  'CIPHER_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
+]);
+
+const contextOf = (key: VariantKey, version: number): EncryptionContext => ({
+  credentialId: key.credentialId,
+  variantId: key.variantId,
+  version: String(version),
+});
+
+const failureHold = (failure: FailureRecord): Hold => ({
+  id: failure.id,
+  at: failure.at,
+  ms: failure.holdMs,
+});
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
+  const { store, secrets, cipher, clock, settings, timing, metrics, logger, random } = deps;
+  const holds = makeHoldTracker(clock, settings.clockSkewToleranceMs);
+  const upstreams = new Map<string, UpstreamClient>();
+  const upstreamOf = (credential: CredentialConfig): UpstreamClient => {
+    let client = upstreams.get(credential.id);
+    if (!client) {
+      client = deps.upstreamFor(credential);
+      upstreams.set(credential.id, client);
+    }
+    return client;
+  };
+
+  const servable = (token: CachedToken | undefined, needMs: number, now: number): token is CachedToken =>
+    token !== undefined && timing.guaranteedMs(token, now) > 0 && timing.guaranteedMs(token, now) >= needMs;
+
+  const log = (state: VariantState) => ({
+    credentialId: state.key.credentialId,
+    variantId: state.key.variantId,
+    instanceId: deps.instanceId,
+  });
+
+  /** Brings the memory tier in line with the table item; decrypts only when the token changed. */
+  const sync = async (state: VariantState, item: StoredVariant | undefined): Promise<void> => {
+    const now = clock.now();
+    if (!item?.token) {
+      // Purged or invalidated in the table: this instance stops serving its copy too.
+      state.cached = undefined;
+      return;
+    }
+    const current = state.cached;
+    if (current && current.version === item.version && current.fingerprint === item.token.fingerprint) {
+      current.checkedAt = now;
+      return;
+    }
+    let token: string;
+    try {
+      token = await cipher.open(item.token.envelope, contextOf(state.key, item.version));
+      if (fingerprint(token) !== item.token.fingerprint)
+        throw new DecryptionFailedError('fingerprint mismatch');
+    } catch (error) {
+      if (!isBrokerError(error) || error.code !== 'DECRYPT_FAILED') throw error;
+      // An envelope that does not open in its own item (moved, corrupted, wrong key) is treated as
+      // no token at all: a fresh mint overwrites it. Never served, never fatal.
+      logger.error('stored token does not decrypt; it will be replaced', { ...log(state), code: error.code });
+      state.cached = undefined;
+      return;
+    }
+    const { envelope: _sealed, ...record } = item.token;
+    state.cached = { ...record, token, version: item.version, checkedAt: now };
+    state.source = 'table';
+  };
+
+  const issue = async (
+    state: VariantState,
+    secret: SecretValue,
+    previous: CachedToken | undefined,
+  ): Promise<{ issued: IssuedToken; via: 'mint' | 'refresh' }> => {
+    const client = upstreamOf(state.credential);
+    // Upstream calls carry their own deadline (adapter); the shared refresh is never tied to a caller's abort.
+    const request = { secret, params: state.params, signal: new AbortController().signal };
+    const now = clock.now();
+    if (client.refresh && previous?.refreshableUntil !== undefined && now < previous.refreshableUntil) {
+      try {
+        return {
+          issued: await client.refresh({ ...request, previousToken: previous.token }),
+          via: 'refresh',
+        };
+      } catch (error) {
+        if (!isBrokerError(error) || error.code !== 'UPSTREAM_REFRESH_REJECTED') throw error;
+      }
+    }
+    return { issued: await client.mint(request), via: 'mint' };
+  };
+
+  /** Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and retries once. */
+  const callUpstream = async (state: VariantState, previous: CachedToken | undefined) => {
+    const secretId = state.credential.secretId;
+    const secret = await secrets.get(secretId);
+    try {
+      return { secret, ...(await issue(state, secret, previous)) };
+    } catch (error) {
+      if (!isBrokerError(error) || error.code !== 'UPSTREAM_CREDENTIALS_REJECTED') throw error;
+      const fresh = await secrets.get(secretId, { forceRefresh: true });
+      metrics.add('SecretReread', 1, 'Count', { credentialId: state.key.credentialId });
+      // Same version: the secret itself is what upstream rejects; a retry would only fail again.
+      if (fresh.versionId === secret.versionId) throw error;
+      return { secret: fresh, ...(await issue(state, fresh, previous)) };
+    }
+  };
+
+  /** Takes the lease on exactly what `item` shows, renews, writes fenced. Throws upstream failures. */
+  const refresh = async (state: VariantState, item: StoredVariant | undefined): Promise<Outcome> => {
+    const version = item?.version ?? 0;
+    const lease = { id: randomUUID(), owner: deps.instanceId, at: clock.now(), ms: settings.leaseMs };
+    const taken = await store.acquireLease(
+      state.key,
+      { kind: state.credential.kind, params: state.params },
+      lease,
+      { version, leaseId: item?.lease?.id, failureId: item?.failure?.id },
+    );
+    if (!taken) return 'lost';
+    if (item?.lease) {
+      metrics.add('LeaseTakeover', 1, 'Count', { credentialId: state.key.credentialId });
+      logger.warn('took over an expired refresh lease', { ...log(state), previousOwner: item.lease.owner });
+    }
+    try {
+      const previous = state.cached?.version === version ? state.cached : undefined;
+      const { secret, issued, via } = await callUpstream(state, previous);
+      const token = issued.token;
+      const record: TokenRecord = {
+        envelope: await cipher.seal(token, contextOf(state.key, version + 1)),
+        fingerprint: fingerprint(token),
+        issuedAt: issued.issuedAt,
+        expiresAt: issued.expiresAt,
+        refreshAt: timing.refreshAt(issued),
+        ...(issued.refreshableUntil === undefined ? {} : { refreshableUntil: issued.refreshableUntil }),
+        readableExpiry: issued.readableExpiry,
+        secretVersionId: secret.versionId,
+      };
+      metrics.add(via === 'mint' ? 'Mint' : 'Refresh', 1, 'Count', { credentialId: state.key.credentialId });
+      if (!(await store.putToken(state.key, lease.id, version, record))) {
+        // Our lease was taken over while we were slow: the newer token stays, ours is discarded.
+        metrics.add('FencedWriteRejected', 1, 'Count', { credentialId: state.key.credentialId });
+        logger.warn('late token write rejected by the fence', {
+          ...log(state),
+          fingerprint: record.fingerprint,
+        });
+        return 'lost';
+      }
+      const { envelope: _sealed, ...plain } = record;
+      state.cached = { ...plain, token, version: version + 1, checkedAt: clock.now() };
+      state.source = 'upstream';
+      logger.info('token issued', {
+        ...log(state),
+        via,
+        fingerprint: record.fingerprint,
+        version: version + 1,
+      });
+      await store
+        .recordMint({
+          key: state.key,
+          fingerprint: record.fingerprint,
+          issuedAt: record.issuedAt,
+          expiresAt: record.expiresAt,
+          secretVersionId: record.secretVersionId,
+          version: version + 1,
+          instanceId: deps.instanceId,
+          via,
+        })
+        .catch((error: unknown) =>
+          logger.warn('mint record not written', { ...log(state), error: describe(error) }),
+        );
+      return 'won';
+    } catch (error) {
+      const count = (item?.failure?.count ?? 0) + 1;
+      const brokerError = isBrokerError(error) ? error : undefined;
+      const holdMs = backoffHoldMs(count, brokerError?.retryAfterSeconds, settings, random);
+      const failure: FailureRecord = {
+        id: randomUUID(),
+        code: brokerError?.code ?? 'INTERNAL',
+        at: clock.now(),
+        holdMs,
+        count,
+      };
+      metrics.add('RefreshFailure', 1, 'Count', { credentialId: state.key.credentialId });
+      logger.warn('refresh failed', { ...log(state), ...describeError(brokerError), count, holdMs });
+      await store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
+        logger.warn('failure memory not written; the lease will lapse instead', {
+          ...log(state),
+          error: describe(e),
+        });
+      });
+      if (brokerError && TRANSIENT.has(brokerError.code)) {
+        throw new TokenUnavailableError('No valid token is available right now; try again later.', {
+          retryAfterSeconds: seconds(holdMs),
+          cause: error,
+          details: { reason: brokerError.code },
+        });
+      }
+      throw error;
+    }
+  };
+
+  const unavailable = (ms: number, reason: string, cause?: unknown) =>
+    new TokenUnavailableError('No valid token is available right now; try again later.', {
+      retryAfterSeconds: seconds(ms),
+      details: { reason },
+      cause,
+    });
+
+  /** Reads the table, and refreshes or waits for whoever does, until a token covers `needMs`. */
+  const runCycle = async (state: VariantState, needMs: number): Promise<void> => {
+    const deadline = clock.now() + settings.maxWaitMs;
+    let pollMs = settings.pollMinMs;
+    for (;;) {
+      const item = await store.read(state.key);
+      await sync(state, item);
+      const now = clock.now();
+      if (servable(state.cached, needMs, now)) return;
+      if (item?.failure && !holds.passed(failureHold(item.failure))) {
+        metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
+        throw unavailable(holds.remainingMs(failureHold(item.failure)), item.failure.code);
+      }
+      if (item?.lease && !holds.passed(item.lease)) {
+        if (now >= deadline) throw unavailable(holds.remainingMs(item.lease), 'REFRESH_IN_PROGRESS');
+        const wait = Math.min(pollMs * (0.5 + random()), Math.max(deadline - now, 1));
+        metrics.add('LeaseWait', wait, 'Milliseconds', { credentialId: state.key.credentialId });
+        await clock.sleep(wait);
+        pollMs = Math.min(pollMs * 2, settings.pollMaxMs);
+        continue;
+      }
+      if ((await refresh(state, item)) === 'won') {
+        if (servable(state.cached, needMs, clock.now())) return;
+        // Never mint again in a loop for a caller no fresh token can satisfy.
+        throw new MinTtlUnsatisfiableError(
+          'A freshly issued token does not live as long as minTtlSeconds asks.',
+        );
+      }
+      if (clock.now() >= deadline) throw unavailable(settings.leaseMs, 'REFRESH_IN_PROGRESS');
+    }
+  };
+
+  const join = (state: VariantState, needMs: number, signal?: AbortSignal): Promise<void> => {
+    if (!state.cycle) {
+      state.cycle = runCycle(state, needMs).finally(() => {
+        state.cycle = undefined;
+      });
+    }
+    if (!signal) return state.cycle;
+    // The caller may stop waiting; the cycle itself goes on for everyone else.
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      state.cycle?.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  };
+
+  const startBackgroundRenewal = (state: VariantState): void => {
+    if (state.cycle || state.background) return;
+    state.background = (async () => {
+      await renew(state, await store.read(state.key), false);
+    })()
+      .catch((error: unknown) =>
+        logger.warn('background renewal failed', { ...log(state), error: describe(error) }),
+      )
+      .finally(() => {
+        state.background = undefined;
+      });
+  };
+
+  const afterServe = (state: VariantState, token: CachedToken, now: number): void => {
+    if (now >= token.refreshAt) startBackgroundRenewal(state);
+    if (state.touchedAt === undefined || now - state.touchedAt >= settings.touchIntervalMs) {
+      state.touchedAt = now;
+      store
+        .touch(state.key, now)
+        .catch((error: unknown) =>
+          logger.warn('lastUsedAt not written', { ...log(state), error: describe(error) }),
+        );
+    }
+  };
+
+  const renew = async (
+    state: VariantState,
+    item: StoredVariant | undefined,
+    force: boolean,
+  ): Promise<'renewed' | 'skipped'> => {
+    // Decrypting the current token first lets a canvas-jwt renewal use /jwts/refresh instead of a new mint.
+    await sync(state, item);
+    const now = clock.now();
+    if (!force && state.cached && now < state.cached.refreshAt) return 'skipped';
+    if (item?.lease && !holds.passed(item.lease)) return 'skipped';
+    if (!force && item?.failure && !holds.passed(failureHold(item.failure))) return 'skipped';
+    return (await refresh(state, item)) === 'won' ? 'renewed' : 'skipped';
+  };
+
+  const obtain = async (state: VariantState, needMs: number, signal?: AbortSignal): Promise<Served> => {
+    const start = clock.now();
+    const first = state.cached;
+    if (servable(first, needMs, start) && start - first.checkedAt < settings.memoryRecheckMs) {
+      afterServe(state, first, start);
+      return { token: first, tier: 'memory' };
+    }
+    const deadline = start + settings.maxWaitMs;
+    for (;;) {
+      try {
+        await join(state, needMs, signal);
+      } catch (error) {
+        // Availability first: a token that still covers the caller is served even when the table
+        // or upstream is failing.
+        const fallback = state.cached;
+        if (servable(fallback, needMs, clock.now())) return { token: fallback, tier: 'memory' };
+        throw error;
+      }
+      const now = clock.now();
+      const token = state.cached;
+      if (servable(token, needMs, now)) {
+        afterServe(state, token, now);
+        return { token, tier: state.source };
+      }
+      if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');
+    }
+  };
+
+  return { obtain, renew, servable };
+};
+
+const describeError = (error: BrokerError | undefined) =>
+  error
+    ? { code: error.code, upstreamStatus: error.upstreamStatus, retryAfterSeconds: error.retryAfterSeconds }
+    : { code: 'INTERNAL' };
+
+/** Error summaries for logs: the code and class only, since messages of foreign errors are not vetted. */
+const describe = (error: unknown): string =>
+  isBrokerError(error) ? error.code : error instanceof Error ? error.name : 'unknown';
