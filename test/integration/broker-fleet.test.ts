@@ -1,0 +1,252 @@
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backoffHoldMs } from '../../shared/core/backoff.ts';
+import { DEFAULT_SETTINGS } from '../../shared/core/broker-settings.ts';
+import { isBrokerError } from '../../shared/core/errors.ts';
+import { variantId } from '../../shared/core/variant-id.ts';
+import { type Fleet, SERVICE, startFleet } from '../support/broker-fleet.ts';
+import { makeFakeClock, skewed } from '../support/fake-clock.ts';
+
+const MIN = 60_000;
+let fleet: Fleet | undefined;
+afterEach(async () => {
+  await fleet?.stop();
+  fleet = undefined;
+});
+
+const calls = async (f: Fleet) =>
+  ((await (await f.control('/__sim/stats', undefined, 'GET')).json()) as { calls: Record<string, number> })
+    .calls;
+
+describe('a fleet of broker instances over one table and one upstream', () => {
+  it('answers 1,000 concurrent requests for a cold credential across 8 instances with exactly one mint', async () => {
+    fleet = await startFleet({ instances: 8 });
+    const { brokers } = fleet;
+    const results = await Promise.allSettled(
+      Array.from({ length: 1000 }, (_, i) => brokers[i % 8]!.getToken(SERVICE, { credentialId: 'dap' })),
+    );
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed).toEqual([]);
+    const tokens = new Set(results.map((r) => (r as PromiseFulfilledResult<{ token: string }>).value.token));
+    expect(tokens.size).toBe(1);
+    expect((await calls(fleet))['ids-login']).toBe(1);
+  });
+
+  it('serves all three token kinds from the simulator', async () => {
+    fleet = await startFleet({ instances: 2 });
+    for (const credentialId of ['dap', 'canvas-jwt', 'inst-access']) {
+      const served = await fleet.brokers[0]!.getToken(SERVICE, { credentialId });
+      expect((await fleet.sim.introspect(served.token)).active).toBe(true);
+      expect((await fleet.brokers[1]!.getToken(SERVICE, { credentialId })).token).toBe(served.token);
+    }
+    expect(await calls(fleet)).toMatchObject({ 'ids-login': 1, jwts: 1, 'inst-access': 1 });
+  });
+
+  it('stores no plaintext token, and an envelope moved to another item never opens', async () => {
+    fleet = await startFleet({ instances: 2 });
+    const dap = await fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    const jwt = await fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'canvas-jwt' });
+    const key = (credentialId: string, params: object) => ({
+      pk: { S: `CRED#${credentialId}` },
+      sk: { S: `VARIANT#${variantId(params)}` },
+    });
+    const raw = await fleet.dynamo.client.send(
+      new GetItemCommand({
+        TableName: fleet.tableName,
+        Key: key('canvas-jwt', { workflows: ['ui'] }),
+        ConsistentRead: true,
+      }),
+    );
+    const rawText = JSON.stringify(raw.Item);
+    expect(rawText).not.toContain(jwt.token);
+    expect(rawText).toContain(jwt.fingerprint);
+    // Swap the JWT's envelope into the DAP item (same version number, other credential and variant).
+    const envelopeAttrs = Object.fromEntries(
+      Object.entries(raw.Item ?? {}).filter(([name]) =>
+        /^(env|envelope|keyRef|encryptedKey|iv|tag|ciphertext)/i.test(name),
+      ),
+    );
+    expect(Object.keys(envelopeAttrs).length).toBeGreaterThan(0);
+    const names = Object.keys(envelopeAttrs);
+    await fleet.dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: fleet.tableName,
+        Key: key('dap', {}),
+        UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}, fingerprint = :fp`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((n, i) => [`:v${i}`, envelopeAttrs[n]!])),
+          ':fp': { S: jwt.fingerprint },
+        },
+      }),
+    );
+    const fresh = await fleet.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' });
+    expect(fresh.token).not.toBe(jwt.token);
+    expect(fresh.token).not.toBe(dap.token);
+    expect((await calls(fleet))['ids-login']).toBe(2);
+  });
+
+  it('rejects a minTtlSeconds beyond what a fresh token gives, without any upstream call', async () => {
+    fleet = await startFleet({ instances: 1 });
+    await expect(
+      fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap', minTtlSeconds: 3599 }),
+    ).rejects.toMatchObject({
+      code: 'MIN_TTL_UNSATISFIABLE',
+    });
+    expect((await calls(fleet))['ids-login']).toBe(0);
+  });
+});
+
+describe('lease holders that crash or pause', () => {
+  it('takes over a crashed holder lease within the lease duration, with exactly one extra mint', async () => {
+    const base = makeFakeClock(Date.now());
+    fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now });
+    const key = { credentialId: 'dap', variantId: variantId({}) };
+    const lease = { id: 'crashed-holder', owner: 'dead', at: base.now(), ms: DEFAULT_SETTINGS.leaseMs };
+    expect(
+      await fleet.store.acquireLease(key, { kind: 'identity-service', params: {} }, lease, { version: 0 }),
+    ).toBe(true);
+    const start = base.now();
+    const served = await fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    expect(served.tier).toBe('upstream');
+    expect(base.now() - start).toBeLessThanOrEqual(DEFAULT_SETTINGS.leaseMs + DEFAULT_SETTINGS.pollMaxMs * 2);
+    expect((await calls(fleet))['ids-login']).toBe(1);
+  });
+
+  it('rejects the late write of a holder that paused past its lease; the newer token survives', async () => {
+    fleet = await startFleet({
+      instances: 2,
+      settings: { leaseMs: 300, pollMinMs: 20, pollMaxMs: 60 },
+      upstreamTimeoutMs: 10_000,
+    });
+    const f = fleet;
+    expect(
+      (await f.control('/__sim/faults', { endpoint: 'ids-login', kind: 'delay', delayMs: 1500, times: 1 }))
+        .status,
+    ).toBe(204);
+    const paused = f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const winner = await f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' });
+    const late = await paused;
+    expect(late.token).toBe(winner.token);
+    const [item] = await f.store.list('dap');
+    expect(item?.token?.fingerprint).toBe(winner.fingerprint);
+    expect(item?.version).toBe(1);
+    expect((await calls(f))['ids-login']).toBe(2);
+  });
+});
+
+describe('instances whose clocks disagree by up to ±5 minutes', () => {
+  it('never serves an expired token and never storms upstream over six simulated hours', async () => {
+    const base = makeFakeClock(Date.now());
+    const clocks = [-5 * MIN, 0, 5 * MIN].map((offset) => skewed(base, offset));
+    fleet = await startFleet({
+      instances: 3,
+      clocks,
+      simulatorNow: base.now,
+      settings: { clockSkewToleranceMs: 5 * MIN },
+    });
+    for (let minute = 0; minute < 6 * 60; minute += 2) {
+      for (const broker of fleet.brokers) {
+        const served = await broker.getToken(SERVICE, { credentialId: 'dap', minTtlSeconds: 120 });
+        const seen = await fleet.sim.introspect(served.token);
+        expect(seen.active).toBe(true);
+        expect((seen.exp ?? 0) * 1000 - base.now()).toBeGreaterThanOrEqual(120_000);
+      }
+      base.advance(2 * MIN);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Six hours of one-hour tokens: 6 is the floor; a fast clock may renew a few minutes early, never in a storm.
+    expect((await calls(fleet))['ids-login']).toBeLessThanOrEqual(8);
+  });
+});
+
+const FAULTS = [
+  { name: '5xx', fault: { kind: 'status', status: 503 }, retryAfter: undefined },
+  { name: '429 with Retry-After', fault: { kind: 'status', status: 429, retryAfter: 30 }, retryAfter: 30 },
+  { name: '403 rate-limit text', fault: { kind: 'rate-limit' }, retryAfter: 5 },
+  { name: 'a hanging upstream', fault: { kind: 'hang' }, retryAfter: undefined },
+] as const;
+
+describe.each(FAULTS)('upstream down ($name)', ({ fault, retryAfter }) => {
+  it('serves every request while a token is valid, then answers 503 with Retry-After within the backoff budget', async () => {
+    const base = makeFakeClock(Date.now());
+    fleet = await startFleet({
+      instances: 2,
+      clocks: [base, base],
+      simulatorNow: base.now,
+      upstreamTimeoutMs: 300,
+      random: () => 0.5,
+    });
+    const f = fleet;
+    await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    expect((await f.control('/__sim/faults', { endpoint: '*', ...fault })).status).toBe(204);
+
+    base.advance(56 * MIN); // stale: renewal attempts fail, the valid token keeps being served
+    for (let i = 0; i < 40; i++) {
+      await expect(f.brokers[i % 2]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
+        credentialId: 'dap',
+      });
+      base.advance(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+
+    base.advance(5 * MIN); // past the guaranteed life: nothing valid left
+    const before = (await calls(f))['ids-login']!;
+    const windowMs = 10 * MIN;
+    for (let t = 0; t < windowMs; t += 5_000) {
+      const error = await f.brokers[(t / 5_000) % 2]!.getToken(SERVICE, { credentialId: 'dap' }).catch(
+        (e: unknown) => e,
+      );
+      expect(isBrokerError(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
+      expect((error as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      base.advance(5_000);
+    }
+    const attempts = (await calls(f))['ids-login']! - before;
+    // The budget: the capped exponential schedule (random fixed at 0.5) over the window, one attempt
+    // per hold, plus one per instance for the first sighting of each hold.
+    let budget = 0;
+    for (let elapsed = 0, n = 1; elapsed < windowMs; n++) {
+      elapsed += backoffHoldMs(n, retryAfter, DEFAULT_SETTINGS, () => 0.5) + 5_000;
+      budget++;
+    }
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(budget + 2);
+  });
+});
+
+describe('secret rotated mid-flight', () => {
+  it('re-reads the secret once and succeeds, without looping', async () => {
+    const base = makeFakeClock(Date.now());
+    fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now });
+    const f = fleet;
+    await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    await f.control('/__sim/rotate');
+    await f.syncSecrets(); // Secrets Manager now holds the new value; the instance cache still has the old
+    base.advance(60 * MIN);
+    await expect(f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
+      tier: 'upstream',
+    });
+    expect((await calls(f))['ids-login']).toBe(3); // first mint, rejected old secret, success
+  });
+
+  it('fails clearly after one retry when the re-read secret is rejected too', async () => {
+    const base = makeFakeClock(Date.now());
+    fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now });
+    const f = fleet;
+    await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    await f.control('/__sim/rotate');
+    await f.control('/__sim/rotate'); // the value synced below is already superseded: rejected too
+    await f.syncSecrets();
+    await f.control('/__sim/rotate');
+    base.advance(60 * MIN);
+    const error = await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UPSTREAM_CREDENTIALS_REJECTED' });
+    expect((await calls(f))['ids-login']).toBe(3); // first mint, rejected, one retry rejected
+    await expect(f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' })).rejects.toMatchObject({
+      code: 'TOKEN_UNAVAILABLE',
+    });
+    expect((await calls(f))['ids-login']).toBe(3);
+  });
+});

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token-store.ts';
+import { makeUpstreamClient } from '../../shared/adapters/http/make-upstream-client.ts';
+import { makeFileSecretSource } from '../../shared/adapters/local/file-secret-source.ts';
+import { makeLocalEnvelopeCipher } from '../../shared/adapters/local/local-envelope-cipher.ts';
+import { systemClock } from '../../shared/adapters/system-clock.ts';
+import type { Broker } from '../../shared/core/broker.ts';
+import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
+import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
+import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
+import type { Clock } from '../../shared/core/clock.ts';
+import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
+import { makeBroker } from '../../shared/core/make-broker.ts';
+import type { TokenStore } from '../../shared/core/token-store.ts';
+import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
+import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
+
+export const SERVICE: Caller = { arn: 'arn:aws:iam::111122223333:role/etl', accountId: '111122223333' };
+
+const POLICY: CallerPolicy = { rules: [{ principals: [SERVICE.arn], credentials: ['*'], admin: true }] };
+
+export interface FleetOptions {
+  readonly instances: number;
+  /** One clock per instance (default: the system clock for all). */
+  readonly clocks?: readonly Clock[];
+  /** The simulator's notion of now (default: real time). */
+  readonly simulatorNow?: () => number;
+  readonly settings?: Partial<BrokerSettings>;
+  readonly upstreamTimeoutMs?: number;
+  readonly random?: () => number;
+}
+
+export interface Fleet {
+  readonly sim: RunningSimulator;
+  readonly brokers: readonly Broker[];
+  readonly store: TokenStore;
+  readonly dynamo: TestDynamo;
+  readonly tableName: string;
+  /** Writes the simulator's current seeds into the secrets file (a new secret version). */
+  syncSecrets(): Promise<void>;
+  control(path: string, body?: unknown, method?: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * N broker instances (separate memory, like separate Lambda instances) over ONE real DynamoDB
+ * table (dynalite, or DYNAMODB_ENDPOINT) and ONE Instructure simulator on loopback, each with the
+ * real HTTP clients, the real local AES envelope cipher and a file secret source behind the
+ * per-instance secret cache, exactly the local-mode composition.
+ */
+export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
+  const dir = await mkdtemp(join(tmpdir(), 'ccb-fleet-'));
+  const secretsPath = join(dir, 'secrets.json');
+  const sim = await startSimulator({
+    port: 0,
+    ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
+  });
+  const dynamo = await startTestDynamo();
+  const tableName = await createTestTable(dynamo.client, 'fleet');
+  const store = makeDynamoDbTokenStore({ client: dynamo.client, tableName, mintHistoryMs: 86_400_000 });
+  const key = randomBytes(32);
+
+  const syncSecrets = async () => {
+    const seeds = sim.seeds();
+    await writeFile(
+      secretsPath,
+      JSON.stringify({
+        'dap-secret': { clientId: seeds.identity.clientId, clientSecret: seeds.identity.clientSecret },
+        'canvas-secret': { accessToken: seeds.canvas.accessToken },
+      }),
+    );
+  };
+  await syncSecrets();
+
+  const credentials: CredentialConfig[] = [
+    {
+      id: 'dap',
+      kind: 'identity-service',
+      secretId: 'dap-secret',
+      baseUrl: sim.url,
+      fixedParams: {},
+      callerParams: {},
+    },
+    {
+      id: 'canvas-jwt',
+      kind: 'canvas-jwt',
+      secretId: 'canvas-secret',
+      baseUrl: sim.url,
+      fixedParams: { workflows: ['ui'] },
+      callerParams: { canvasAudience: '*' },
+    },
+    {
+      id: 'inst-access',
+      kind: 'inst-access',
+      secretId: 'canvas-secret',
+      baseUrl: sim.url,
+      fixedParams: {},
+      callerParams: {},
+    },
+  ];
+
+  const brokers = Array.from({ length: options.instances }, (_, i) => {
+    const clock = options.clocks?.[i] ?? systemClock;
+    return makeBroker({
+      credentials,
+      policy: POLICY,
+      store,
+      secrets: makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
+        clock,
+        maxAgeMs: 300_000,
+      }),
+      cipher: makeLocalEnvelopeCipher({ key, keyId: 'fleet' }),
+      upstreamFor: (credential) =>
+        makeUpstreamClient(credential, {
+          clock,
+          timeoutMs: options.upstreamTimeoutMs ?? 5_000,
+          userAgent: 'canvas-credential-broker/test',
+        }),
+      clock,
+      settings: options.settings,
+      ...(options.random ? { random: options.random } : {}),
+      instanceId: `instance-${i}`,
+    });
+  });
+
+  return {
+    sim,
+    brokers,
+    store,
+    dynamo,
+    tableName,
+    syncSecrets,
+    control: (path, body, method = 'POST') =>
+      fetch(`${sim.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'user-agent': 'fleet-test' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    stop: async () => {
+      await sim.stop();
+      await dynamo.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
