@@ -1,0 +1,126 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { StoreUnavailableError } from '../core/errors.ts';
+
+export interface EmbeddedDynamoOptions {
+  /** Folder of a LevelDB store that survives restarts; in memory when absent. */
+  readonly path?: string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+}
+
+export interface EmbeddedDynamo {
+  /** `http://127.0.0.1:<port>`, for a DynamoDB client's `endpoint`. */
+  readonly endpoint: string;
+  /** Closes every connection and the store (releasing the LevelDB lock); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+// dynalite is CommonJS without type declarations; createRequire keeps its (tiny) typing local here
+// instead of a project-wide ambient declaration.
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+
+const LOCK_FILE = 'embedded-dynamo.pid';
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Claims `path` for this process. A second LevelDB open of the same folder does not fail cleanly in
+ * dynalite: it surfaces later as an unhandled stream error that kills the process. A pid file beside
+ * LevelDB's own files (LevelDB leaves files it does not know alone) turns that into a clear error,
+ * and a lock left by a crashed process is taken over.
+ */
+const claimFolder = async (path: string): Promise<() => Promise<void>> => {
+  const lockPath = join(path, LOCK_FILE);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+    }
+    const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+    if (Number.isSafeInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new StoreUnavailableError(`The local DynamoDB folder ${path} is in use by process ${holder}.`, {
+        details: { path, pid: holder },
+      });
+    }
+    await rm(lockPath, { force: true });
+  }
+};
+
+/** dynalite's close also closes its store, which releases LevelDB's lock for the next start. */
+const closeServer = (server: Server): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Clients keep connections alive; close would otherwise wait for them to go idle.
+    server.closeAllConnections();
+  });
+
+/**
+ * Starts dynalite, a DynamoDB-compatible server, on loopback: the engine behind local mode and the
+ * DynamoDB integration tests. Tables become ACTIVE at once (dynalite's default 500 ms CREATING phase
+ * only slows tests down). Only one server may open a given `path` at a time.
+ */
+export const startEmbeddedDynamo = async ({
+  path,
+  port = 0,
+}: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> => {
+  let release = async (): Promise<void> => {};
+  if (path !== undefined) {
+    await mkdir(path, { recursive: true });
+    release = await claimFolder(path);
+  }
+  const server = dynalite({
+    ...(path === undefined ? {} : { path }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // dynalite closes its store only through a listening server's close; when that fails the
+    // store may still hold the folder, so the claim stays with this process rather than inviting
+    // a second open that would crash it.
+    const closed = await closeServer(server).then(
+      () => true,
+      () => false,
+    );
+    if (closed) await release();
+    throw error;
+  }
+  const { port: boundPort } = server.address() as AddressInfo;
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= closeServer(server).finally(release);
+    return stopped;
+  };
+
+  return { endpoint: `http://127.0.0.1:${boundPort}`, stop };
+};
