@@ -106,7 +106,8 @@ export const makeCachedSecretSource = (
         if (entry && isFresh(entry)) return Promise.resolve(entry.value);
       }
       const running = inflight.get(secretId);
-      const flight = running && (running.forced || !forceRefresh) ? running : startRead(secretId, forceRefresh);
+      const flight =
+        running && (running.forced || !forceRefresh) ? running : startRead(secretId, forceRefresh);
       return untilAborted(flight.promise, signal);
     },
   };

@@ -31,6 +31,8 @@ export interface FleetOptions {
   readonly settings?: Partial<BrokerSettings>;
   readonly upstreamTimeoutMs?: number;
   readonly random?: () => number;
+  /** How long each instance caches a secret (default 5 min, as production). */
+  readonly secretMaxAgeMs?: number;
 }
 
 export interface Fleet {
