@@ -1,0 +1,75 @@
+import { BrokerError, UpstreamRetryableError, UpstreamTimeoutError } from '../../core/errors.ts';
+import { DEFAULT_MAX_BODY_BYTES, type HttpClientDeps } from './http-client-deps.ts';
+import { readBoundedBody } from './read-bounded-body.ts';
+import type { UpstreamResponse } from './upstream-response.ts';
+import { upstreamUrl } from './upstream-url.ts';
+
+export interface UpstreamRequestSpec {
+  /** Names the call in error messages, e.g. `Canvas JWT create`. */
+  readonly operation: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A path under the base URL, or an absolute URL already checked to be on the base URL's origin. */
+  readonly url: string | URL;
+  /** Secret-bearing headers (Authorization) go here; they never reach an error or a log line. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly form?: URLSearchParams;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const networkCode = (error: unknown): string | undefined => {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+};
+
+/**
+ * The one way the Instructure clients talk HTTP: a deadline over the whole exchange (headers and
+ * body), always a User-Agent, no redirects (a redirect could carry the bearer token to another
+ * host), a bounded body, and transport failures already translated into broker errors. Any HTTP
+ * status comes back as a response; classifying it is the caller's job (`classifyFailure`).
+ *
+ * A caller abort rejects with the caller's own reason (the same convention as `Clock.sleep`), so
+ * the caller can tell its own cancellation from an upstream failure.
+ */
+export const sendUpstreamRequest = async (
+  deps: HttpClientDeps,
+  spec: UpstreamRequestSpec,
+): Promise<UpstreamResponse> => {
+  const { operation } = spec;
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  const deadline = AbortSignal.timeout(deps.timeoutMs);
+  const signal = spec.signal ? AbortSignal.any([deadline, spec.signal]) : deadline;
+  const url = typeof spec.url === 'string' ? upstreamUrl(deps.baseUrl, spec.url) : spec.url;
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...spec.headers,
+    'user-agent': deps.userAgent,
+  };
+  if (spec.form) headers['content-type'] = 'application/x-www-form-urlencoded';
+
+  const sentAt = deps.clock.now();
+  try {
+    const response = await doFetch(url, {
+      method: spec.method,
+      headers,
+      ...(spec.form ? { body: spec.form.toString() } : {}),
+      redirect: 'manual',
+      signal,
+    });
+    const text = await readBoundedBody(response, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, operation);
+    return { status: response.status, headers: response.headers, text, sentAt, receivedAt: deps.clock.now() };
+  } catch (error) {
+    if (error instanceof BrokerError) throw error;
+    if (spec.signal?.aborted) throw spec.signal.reason;
+    if (deadline.aborted) {
+      throw new UpstreamTimeoutError(`${operation}: no complete response within ${deps.timeoutMs} ms`, {
+        cause: error,
+        details: { operation, timeoutMs: deps.timeoutMs },
+      });
+    }
+    const code = networkCode(error);
+    throw new UpstreamRetryableError(`${operation}: network error${code ? ` (${code})` : ''}`, {
+      cause: error,
+      details: code ? { operation, networkCode: code } : { operation },
+    });
+  }
+};
