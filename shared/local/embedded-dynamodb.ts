@@ -67,6 +67,8 @@ const claimFolder = async (path: string): Promise<() => Promise<void>> => {
   }
 };
 
+const DRAIN_TIMEOUT_MS = 5_000;
+
 /** dynalite's close also closes its store, which releases LevelDB's lock for the next start. */
 const closeServer = (server: Server): Promise<void> =>
   new Promise<void>((resolve, reject) => {
@@ -116,9 +118,42 @@ export const startEmbeddedDynamo = async ({
   }
   const { port: boundPort } = server.address() as AddressInfo;
 
+  // dynalite closes its database while a request that is half-way through (an UpdateItem reads,
+  // then writes) may still run, and that request then throws "Database is closed" as an uncaught
+  // exception. So stop waits, bounded, for requests in flight to finish before closing.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  server.on('request', (_request, response) => {
+    inFlight++;
+    // The response's own 'close' comes too early when the client hangs up first; dynalite calls
+    // end() only once its database work is done, so that is the moment a request stops counting.
+    const end = response.end.bind(response) as (...args: unknown[]) => typeof response;
+    let counted = true;
+    response.end = ((...args: unknown[]) => {
+      if (counted) {
+        counted = false;
+        inFlight--;
+        if (inFlight === 0) drained?.();
+      }
+      return end(...args);
+    }) as typeof response.end;
+  });
+  const drain = (): Promise<void> =>
+    inFlight === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopped ??= closeServer(server).finally(release);
+    stopped ??= drain()
+      .then(() => closeServer(server))
+      .finally(release);
     return stopped;
   };
 

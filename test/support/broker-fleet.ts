@@ -112,7 +112,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       store,
       secrets: makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
         clock,
-        maxAgeMs: 300_000,
+        maxAgeMs: options.secretMaxAgeMs ?? 300_000,
       }),
       cipher: makeLocalEnvelopeCipher({ key, keyId: 'fleet' }),
       upstreamFor: (credential) =>

@@ -1,0 +1,226 @@
+import { Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  type IModel,
+  type IRequestValidator,
+  JsonSchemaType,
+  JsonSchemaVersion,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  type Resource,
+  RestApi,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigateway';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+
+export interface BrokerApiProps {
+  /** token-api: every route is a Lambda proxy to it. */
+  readonly handler: IFunction;
+  readonly allowedOrganizationId?: string;
+  readonly allowedAccountIds?: readonly string[];
+  readonly throttle: Required<ThrottleSettings>;
+  readonly stageName: string;
+  readonly accessLogRetention: RetentionDays;
+  readonly webAclArn?: string;
+  readonly cloudWatchRole: boolean;
+}
+
+// What an auditor needs (who called which route, with what outcome and how fast) and nothing a
+// caller sent: no body, no headers (the Authorization header carries the SigV4 signature).
+const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: AccessLogField.contextRequestId(),
+  extendedRequestId: AccessLogField.contextExtendedRequestId(),
+  requestTime: AccessLogField.contextRequestTimeEpoch(),
+  callerArn: AccessLogField.contextIdentityUserArn(),
+  callerAccountId: AccessLogField.contextIdentityAccountId(),
+  sourceIp: AccessLogField.contextIdentitySourceIp(),
+  userAgent: AccessLogField.contextIdentityUserAgent(),
+  httpMethod: AccessLogField.contextHttpMethod(),
+  resourcePath: AccessLogField.contextResourcePath(),
+  path: AccessLogField.contextPath(),
+  status: AccessLogField.contextStatus(),
+  responseLength: AccessLogField.contextResponseLength(),
+  latencyMs: AccessLogField.contextResponseLatency(),
+  integrationLatencyMs: AccessLogField.contextIntegrationLatency(),
+  integrationStatus: AccessLogField.contextIntegrationStatus(),
+  errorType: AccessLogField.contextErrorResponseType(),
+  errorMessage: AccessLogField.contextErrorMessage(),
+  xrayTraceId: AccessLogField.contextXrayTraceId(),
+};
+
+/**
+ * The broker's REST API: IAM auth on every method, a resource policy admitting only the given
+ * organization/accounts, JSON-schema validation of request bodies, body-free access logs, stage
+ * throttling and tracing. Every route is a Lambda proxy to token-api, which authorizes the caller
+ * per credential (deny by default) after API Gateway has authenticated it.
+ */
+export class BrokerApi extends Construct {
+  readonly restApi: RestApi;
+  readonly accessLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: BrokerApiProps) {
+    super(scope, id);
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention });
+
+    this.restApi = new RestApi(this, 'Api', {
+      restApiName: Names.uniqueResourceName(this, { maxLength: 128 }),
+      description: 'canvas-credential-broker: short-lived Instructure tokens for IAM-authenticated callers',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      policy: this.resourcePolicy(props),
+      cloudWatchRole: props.cloudWatchRole,
+      // The role backs an account-wide setting other APIs rely on: deleting the stack must not break them.
+      ...(props.cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      deployOptions: {
+        stageName: props.stageName,
+        tracingEnabled: true,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        // Execution logs at ERROR only; INFO with data tracing would log request and response bodies.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const tokenRequest = this.restApi.addModel('TokenRequest', {
+      contentType: 'application/json',
+      schema: {
+        schema: JsonSchemaVersion.DRAFT4,
+        title: 'TokenRequest',
+        type: JsonSchemaType.OBJECT,
+        additionalProperties: false,
+        properties: {
+          minTtlSeconds: { type: JsonSchemaType.INTEGER, minimum: 0, maximum: 86_400 },
+          params: { type: JsonSchemaType.OBJECT },
+        },
+      },
+    });
+    const invalidateRequest = this.restApi.addModel('InvalidateRequest', {
+      contentType: 'application/json',
+      schema: {
+        schema: JsonSchemaVersion.DRAFT4,
+        title: 'InvalidateRequest',
+        type: JsonSchemaType.OBJECT,
+        additionalProperties: false,
+        required: ['fingerprint'],
+        properties: {
+          fingerprint: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 128 },
+          // Names the variant whose token was rejected (the same params the token was asked with).
+          params: { type: JsonSchemaType.OBJECT },
+        },
+      },
+    });
+    const emptyRequest = this.restApi.addModel('EmptyRequest', {
+      contentType: 'application/json',
+      schema: {
+        schema: JsonSchemaVersion.DRAFT4,
+        title: 'EmptyRequest',
+        type: JsonSchemaType.OBJECT,
+        additionalProperties: false,
+      },
+    });
+    const bodyAndParams = this.restApi.addRequestValidator('BodyAndParams', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const paramsOnly = this.restApi.addRequestValidator('ParamsOnly', {
+      validateRequestBody: false,
+      validateRequestParameters: true,
+    });
+
+    // One integration for all routes; permissions are scoped per method (the default).
+    const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    const add = (resource: Resource, method: string, validator: IRequestValidator, model?: IModel): void => {
+      const withId = resource.path.includes('{id}');
+      resource.addMethod(method, integration, {
+        authorizationType: AuthorizationType.IAM,
+        requestValidator: validator,
+        ...(withId ? { requestParameters: { 'method.request.path.id': true } } : {}),
+        ...(model ? { requestModels: { 'application/json': model } } : {}),
+      });
+    };
+
+    const credentials = this.restApi.root.addResource('v1').addResource('credentials');
+    const credential = credentials.addResource('{id}');
+    const token = credential.addResource('token');
+    add(credentials, 'GET', paramsOnly);
+    add(credential, 'GET', paramsOnly);
+    add(token, 'POST', bodyAndParams, tokenRequest);
+    add(token, 'DELETE', paramsOnly);
+    add(token.addResource('invalidate'), 'POST', bodyAndParams, invalidateRequest);
+    add(credential.addResource('refresh'), 'POST', bodyAndParams, emptyRequest);
+
+    if (props.webAclArn !== undefined) {
+      new CfnWebACLAssociation(this, 'WebAcl', {
+        resourceArn: this.restApi.deploymentStage.stageArn,
+        webAclArn: props.webAclArn,
+      });
+    } else {
+      Validations.of(this.restApi.deploymentStage).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG3',
+        reason:
+          'No webAclArn was given. Every method requires SigV4 (AWS_IAM) and the resource policy admits only the configured organization/accounts, so unauthenticated traffic is rejected before any integration runs; pass webAclArn to add a WAF.',
+      });
+    }
+
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-COG4',
+      reason:
+        'Callers are AWS workloads (services and Lambdas) authenticated with SigV4: every method uses AWS_IAM authorization, which the broker then matches against its per-credential caller policy. There are no end users, so no Cognito user pool.',
+    });
+    if (props.cloudWatchRole) {
+      Validations.of(this.restApi).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's regional account setting needs a CloudWatch Logs role for access and execution logs; AmazonAPIGatewayPushToCloudWatchLogs is the service's documented policy for that role and grants nothing on the broker's data.",
+      });
+    }
+  }
+
+  /**
+   * Admits principals of the allowed organization or accounts and explicitly denies every other
+   * principal, so even a same-account identity policy cannot open the API to outsiders.
+   */
+  private resourcePolicy(props: BrokerApiProps): PolicyDocument {
+    const conditions: Record<string, string | string[]>[] = [];
+    if (props.allowedOrganizationId !== undefined) {
+      conditions.push({ 'aws:PrincipalOrgID': props.allowedOrganizationId });
+    }
+    if (props.allowedAccountIds !== undefined && props.allowedAccountIds.length > 0) {
+      conditions.push({ 'aws:PrincipalAccount': [...props.allowedAccountIds] });
+    }
+    if (conditions.length === 0) {
+      throw new Error('CredentialBroker: allowedOrganizationId or allowedAccountIds is required');
+    }
+    const invoke = {
+      actions: ['execute-api:Invoke'],
+      resources: ['execute-api:/*'],
+      principals: [new AnyPrincipal()],
+    };
+    return new PolicyDocument({
+      statements: [
+        ...conditions.map(
+          (condition) =>
+            new PolicyStatement({ ...invoke, effect: Effect.ALLOW, conditions: { StringEquals: condition } }),
+        ),
+        // Conditions under one operator are ANDed: denied when outside the org AND outside the accounts.
+        new PolicyStatement({
+          ...invoke,
+          effect: Effect.DENY,
+          conditions: { StringNotEquals: Object.assign({}, ...conditions) },
+        }),
+      ],
+    });
+  }
+}
