@@ -1,0 +1,90 @@
+import { parseFaultSpec } from './fault-spec.ts';
+import type { Reply } from './reply.ts';
+import type { SimState } from './sim-state.ts';
+import type { Introspection } from './simulator-types.ts';
+
+export interface ControlDeps {
+  readonly state: SimState;
+  readonly url: () => string;
+  readonly introspect: (token: string) => Promise<Introspection>;
+}
+
+const MAX_OFFSET_SECONDS = 10 * 365 * 24 * 3600;
+
+const jsonBody = (body: Buffer): { ok: true; value: unknown } | { ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const refuse = (reply: Reply, message: string): void => reply.json(400, { error: message });
+
+/**
+ * The `/__sim/*` control API: stats, faults, rotation, clock skew, reset and introspection.
+ * Never throttled, counted or faulted, so tests can always steer the simulator.
+ */
+export const handleControl = async (
+  method: string,
+  path: string,
+  body: Buffer,
+  reply: Reply,
+  deps: ControlDeps,
+): Promise<void> => {
+  const { state } = deps;
+  const route = `${method} ${path}`;
+  switch (route) {
+    case 'GET /__sim/stats':
+      return reply.json(200, { calls: { ...state.stats } });
+    case 'GET /__sim/seeds':
+      return reply.json(200, state.seeds(deps.url()));
+    case 'POST /__sim/faults': {
+      const parsed = jsonBody(body);
+      if (!parsed.ok) return refuse(reply, 'body must be JSON');
+      const spec = parseFaultSpec(parsed.value);
+      if (typeof spec === 'string') return refuse(reply, spec);
+      state.faults.add(spec);
+      return reply.empty(204);
+    }
+    case 'DELETE /__sim/faults':
+      state.faults.clear();
+      return reply.empty(204);
+    case 'POST /__sim/rotate':
+      state.rotate();
+      return reply.json(200, state.seeds(deps.url()));
+    case 'GET /__sim/clock':
+      return reply.json(200, { offsetSeconds: state.clock.offsetSeconds(), now: state.clock.now() });
+    case 'POST /__sim/clock': {
+      const parsed = jsonBody(body);
+      const offset = parsed.ok && isObject(parsed.value) ? parsed.value.offsetSeconds : undefined;
+      if (
+        !parsed.ok ||
+        !isObject(parsed.value) ||
+        Object.keys(parsed.value).some((key) => key !== 'offsetSeconds') ||
+        typeof offset !== 'number' ||
+        !Number.isFinite(offset) ||
+        Math.abs(offset) > MAX_OFFSET_SECONDS
+      ) {
+        return refuse(reply, 'body must be {"offsetSeconds": <finite number of seconds, at most 10 years>}');
+      }
+      state.clock.setOffsetSeconds(offset);
+      return reply.json(200, { offsetSeconds: state.clock.offsetSeconds(), now: state.clock.now() });
+    }
+    case 'POST /__sim/reset':
+      state.reset();
+      return reply.empty(204);
+    case 'POST /__sim/introspect': {
+      const parsed = jsonBody(body);
+      const token = parsed.ok && isObject(parsed.value) ? parsed.value.token : undefined;
+      if (typeof token !== 'string' || token === '')
+        return refuse(reply, 'body must be {"token": "<token>"}');
+      return reply.json(200, await deps.introspect(token));
+    }
+    default:
+      return reply.json(404, { error: 'unknown control route' });
+  }
+};

@@ -1,0 +1,118 @@
+import { handleDapTables } from './dap-api.ts';
+import type { EndpointName } from './endpoint-name.ts';
+import { handleIdentityLogin } from './identity-api.ts';
+import { handleCreateInstAccessToken } from './inst-access-api.ts';
+import { handleCreateJwt, handleRefreshJwt } from './jwts-api.ts';
+import type { CanvasHandler, Handler } from './sim-request.ts';
+import {
+  handleCreateToken,
+  handleDeleteToken,
+  handleListTokens,
+  handleShowToken,
+  handleUpdateToken,
+} from './tokens-api.ts';
+import { handleServicesJwks, handleShowUser } from './users-api.ts';
+
+export type Route =
+  | {
+      readonly area: 'canvas';
+      readonly auth: 'required';
+      readonly method: string;
+      readonly pattern: string;
+      readonly endpoint?: EndpointName;
+      readonly handle: CanvasHandler;
+    }
+  | {
+      readonly area: 'canvas';
+      readonly auth: 'none';
+      readonly method: string;
+      readonly pattern: string;
+      readonly endpoint?: EndpointName;
+      readonly handle: Handler;
+    }
+  | {
+      readonly area: 'dap';
+      readonly method: string;
+      readonly pattern: string;
+      readonly endpoint: EndpointName;
+      readonly handle: Handler;
+    };
+
+const canvas = (method: string, pattern: string, handle: CanvasHandler, endpoint?: EndpointName): Route => ({
+  area: 'canvas',
+  auth: 'required',
+  method,
+  pattern,
+  handle,
+  ...(endpoint ? { endpoint } : {}),
+});
+
+export const ROUTES: readonly Route[] = [
+  {
+    area: 'dap',
+    method: 'POST',
+    pattern: '/ids/auth/login',
+    endpoint: 'ids-login',
+    handle: handleIdentityLogin,
+  },
+  {
+    area: 'dap',
+    method: 'GET',
+    pattern: '/dap/query/canvas/table',
+    endpoint: 'dap-tables',
+    handle: handleDapTables,
+  },
+  canvas('POST', '/api/v1/jwts', handleCreateJwt, 'jwts'),
+  canvas('POST', '/api/v1/jwts/refresh', handleRefreshJwt, 'jwts-refresh'),
+  canvas('POST', '/api/v1/inst_access_tokens', handleCreateInstAccessToken, 'inst-access'),
+  canvas('GET', '/api/v1/users/:user_id/user_generated_tokens', handleListTokens, 'tokens'),
+  canvas('GET', '/api/v1/users/:user_id/tokens/:id', handleShowToken, 'tokens'),
+  canvas('POST', '/api/v1/users/:user_id/tokens', handleCreateToken, 'tokens'),
+  canvas('PUT', '/api/v1/users/:user_id/tokens/:id', handleUpdateToken, 'tokens'),
+  canvas('DELETE', '/api/v1/users/:user_id/tokens/:id', handleDeleteToken, 'tokens'),
+  canvas('GET', '/api/v1/users/:id', handleShowUser),
+  {
+    area: 'canvas',
+    auth: 'none',
+    method: 'GET',
+    pattern: '/internal/services/jwks',
+    handle: handleServicesJwks,
+  },
+];
+
+/** A token with scopes may call a route only if it holds `url:<METHOD>|<route pattern>`. */
+export const routeScope = (route: Route): string => `url:${route.method}|${route.pattern}`;
+
+const matchPattern = (pattern: string, path: string): Record<string, string> | undefined => {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of want.entries()) {
+    const actual = got[index] ?? '';
+    if (part.startsWith(':')) {
+      if (actual === '') return undefined;
+      try {
+        params[part.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (part !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+};
+
+/** Like Rails routing, a known path with the wrong method is simply not found. */
+export const matchRoute = (
+  method: string,
+  path: string,
+): { readonly route: Route; readonly routeParams: Record<string, string> } | undefined => {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const routeParams = matchPattern(route.pattern, path);
+    if (routeParams) return { route, routeParams };
+  }
+  return undefined;
+};
