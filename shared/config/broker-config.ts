@@ -28,7 +28,7 @@ export interface BrokerConfigInput {
     /** May call the admin routes for those credentials. */
     readonly admin?: boolean;
   }[];
-  /** Overrides of DEFAULT_SETTINGS, in seconds where the name says so. */
+  /** Overrides of DEFAULT_SETTINGS, in milliseconds as every BrokerSettings name says (`leaseMs`). */
   readonly settings?: Partial<Record<SettingName, number>>;
 }
 

@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { isBrokerError } from '../core/errors.ts';
 import { type ConsoleLogLevel, makeConsoleLogger } from './console-logger.ts';
+import { onParentExit } from './on-parent-exit.ts';
 import { type LocalBroker, startLocalBroker } from './start-local-broker.ts';
 
 // `npm start`: local mode. The environment is read here, once; everything below takes options.
@@ -49,6 +50,7 @@ const shutdown = (signal: NodeJS.Signals): void => {
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
+onParentExit(() => shutdown('SIGTERM'));
 
 try {
   broker = await startLocalBroker({

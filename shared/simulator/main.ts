@@ -1,3 +1,4 @@
+import { onParentExit } from '../local/on-parent-exit.ts';
 import { startSimulator } from './start-simulator.ts';
 
 /**
@@ -35,6 +36,7 @@ const main = async (): Promise<void> => {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  onParentExit(shutdown);
 };
 
 main().catch((error: unknown) => {

@@ -62,7 +62,8 @@ export const findCanaryLeaks = (haystacks: Iterable<string>, canaries: Iterable<
     texts.forEach((text, where) => {
       const form = forms.find((f) => text.includes(f));
       // Report the form, never the text or the canary itself, so a failing test prints no secret.
-      if (form !== undefined) leaks.push({ canary: `${canary.slice(0, 10)}...`, where, form: formName(forms, form) });
+      if (form !== undefined)
+        leaks.push({ canary: `${canary.slice(0, 10)}...`, where, form: formName(forms, form) });
     });
   }
   return leaks;
@@ -89,7 +90,7 @@ const jsonLine = (value: unknown): string => {
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Error) {
       // Everything an error could carry into a real log: message, stack, cause, own properties.
-      return { name: v.name, message: v.message, stack: v.stack, cause: v.cause, ...v };
+      return { ...v, name: v.name, message: v.message, stack: v.stack, cause: v.cause };
     }
     if (typeof v === 'object' && v !== null) {
       if (seen.has(v)) return '[cycle]';

@@ -1,0 +1,64 @@
+import type { CredentialDetail, CredentialSummary, ServedToken, VariantSummary } from '../core/broker.ts';
+import type { TokenKind } from '../core/credential.ts';
+
+/**
+ * The public JSON shapes of broker results. Fields are picked one by one, never spread, so a field
+ * added to a core type is not published (or leaked) until someone decides it should be. Times are
+ * ISO 8601 strings.
+ */
+
+export interface TokenBody {
+  readonly token: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresAt: string;
+  readonly expiresIn: number;
+  readonly credentialId: string;
+  readonly kind: TokenKind;
+  readonly fingerprint: string;
+}
+
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+
+export const toTokenBody = (served: ServedToken): TokenBody => ({
+  token: served.token,
+  tokenType: served.tokenType,
+  expiresAt: new Date(served.expiresAt).toISOString(),
+  expiresIn: served.expiresIn,
+  credentialId: served.credentialId,
+  kind: served.kind,
+  fingerprint: served.fingerprint,
+});
+
+const toVariantView = (v: VariantSummary) => ({
+  variantId: v.variantId,
+  params: v.params,
+  state: v.state,
+  version: v.version,
+  expiresAt: iso(v.expiresAt),
+  refreshAt: iso(v.refreshAt),
+  fingerprint: v.fingerprint,
+  secretVersionId: v.secretVersionId,
+  lastUsedAt: iso(v.lastUsedAt),
+  failing: v.failing === undefined ? undefined : { code: v.failing.code, count: v.failing.count },
+});
+
+export const toSummaryView = (c: CredentialSummary) => ({
+  id: c.id,
+  kind: c.kind,
+  callerParams: c.callerParams,
+  variants: c.variants.map(toVariantView),
+});
+
+export const toDetailView = (c: CredentialDetail) => ({
+  ...toSummaryView(c),
+  baseUrl: c.baseUrl,
+  recentMints: c.recentMints.map((m) => ({
+    variantId: m.variantId,
+    fingerprint: m.fingerprint,
+    issuedAt: iso(m.issuedAt),
+    expiresAt: iso(m.expiresAt),
+    secretVersionId: m.secretVersionId,
+    via: m.via,
+  })),
+});

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { makeDynamoDbClient } from '../adapters/aws/dynamodb-client.ts';
+import { makeDynamoDbTokenStore } from '../adapters/aws/dynamodb-token-store.ts';
+import { makeUpstreamClient } from '../adapters/http/make-upstream-client.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import type { Broker } from '../core/broker.ts';
+import { makeCachedSecretSource } from '../core/cached-secret-source.ts';
+import type { Clock } from '../core/clock.ts';
+import { makeBroker } from '../core/make-broker.ts';
+import type { Logger, Metrics } from '../core/telemetry.ts';
+import { makeLazyEnvelopeCipher } from './lazy-envelope-cipher.ts';
+import { makeLazySecretSource } from './lazy-secret-source.ts';
+import type { LambdaEnvironment } from './load-lambda-environment.ts';
+
+/** Sent on every upstream call; Instructure rejects requests without a User-Agent. */
+export const USER_AGENT = 'canvas-credential-broker/0.1.0';
+
+// Per-attempt deadlines of AWS calls. Table calls are single-digit ms when healthy; anything near
+// these limits is an outage, better answered fast (503 + Retry-After) than by a hung request.
+const DYNAMODB_TIMEOUT_MS = 1_500;
+const KMS_TIMEOUT_MS = 2_000;
+const SECRETS_TIMEOUT_MS = 3_000;
+/** Secrets are re-read at least this often; a rejected credential forces a re-read anyway. */
+const SECRET_MAX_AGE_MS = 300_000;
+
+export interface AwsBrokerOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Overrides for tests; production uses the system clock, global fetch and a random id. */
+  readonly clock?: Clock;
+  readonly fetch?: typeof fetch;
+  readonly instanceId?: string;
+}
+
+/**
+ * The composition root on AWS: DynamoDB token store, KMS envelope cipher, Secrets Manager secrets
+ * (cached), the HTTP upstream clients, all from an already-validated environment. Only the table
+ * client is created now; KMS and Secrets Manager load on first use.
+ */
+export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions): Broker => {
+  const clock = options.clock ?? systemClock;
+  const { settings } = env.config;
+  const store = makeDynamoDbTokenStore({
+    client: makeDynamoDbClient({ region: env.region, timeoutMs: DYNAMODB_TIMEOUT_MS }),
+    tableName: env.tableName,
+    mintHistoryMs: settings.mintHistoryMs,
+  });
+  const cipher = makeLazyEnvelopeCipher(async () => {
+    const [{ makeKmsClient }, { makeKmsEnvelopeCipher }] = await Promise.all([
+      import('../adapters/aws/kms-client.ts'),
+      import('../adapters/aws/kms-envelope-cipher.ts'),
+    ]);
+    const client = makeKmsClient({ region: env.region, timeoutMs: KMS_TIMEOUT_MS });
+    return makeKmsEnvelopeCipher({ client, keyArn: env.envelopeKeyArn });
+  });
+  const secrets = makeCachedSecretSource(
+    makeLazySecretSource(async () => {
+      const [{ makeSecretsManagerClient }, { makeSecretsManagerSecretSource }] = await Promise.all([
+        import('../adapters/aws/secrets-manager-client.ts'),
+        import('../adapters/aws/secrets-manager-secret-source.ts'),
+      ]);
+      return makeSecretsManagerSecretSource({
+        client: makeSecretsManagerClient({ region: env.region, timeoutMs: SECRETS_TIMEOUT_MS }),
+      });
+    }),
+    { clock, maxAgeMs: SECRET_MAX_AGE_MS },
+  );
+  return makeBroker({
+    credentials: env.config.credentials,
+    policy: env.config.policy,
+    settings,
+    store,
+    secrets,
+    cipher,
+    upstreamFor: (credential) =>
+      makeUpstreamClient(credential, {
+        clock,
+        timeoutMs: settings.upstreamTimeoutMs,
+        userAgent: USER_AGENT,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      }),
+    clock,
+    logger: options.logger,
+    metrics: options.metrics,
+    instanceId: options.instanceId ?? randomUUID(),
+  });
+};
