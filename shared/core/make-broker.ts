@@ -152,7 +152,9 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       tier,
     };
     metrics.add('TierHit', 1, 'Count', { tier });
-    metrics.add('TokenAgeAtServe', Math.max(0, Math.round((now - token.issuedAt) / 1000)), 'Seconds', { tier });
+    metrics.add('TokenAgeAtServe', Math.max(0, Math.round((now - token.issuedAt) / 1000)), 'Seconds', {
+      tier,
+    });
     // The audit trail: who got which token (by fingerprint), from where, until when.
     logger.info('token served', {
       audit: true,

@@ -219,7 +219,12 @@ describe.each(FAULTS)('upstream down ($name)', ({ fault, retryAfter }) => {
 describe('secret rotated mid-flight', () => {
   it('re-reads the secret once and succeeds, without looping', async () => {
     const base = makeFakeClock(Date.now());
-    fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now, secretMaxAgeMs: 2 * 3_600_000 });
+    fleet = await startFleet({
+      instances: 1,
+      clocks: [base],
+      simulatorNow: base.now,
+      secretMaxAgeMs: 2 * 3_600_000,
+    });
     const f = fleet;
     await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
     await f.control('/__sim/rotate');
@@ -233,7 +238,12 @@ describe('secret rotated mid-flight', () => {
 
   it('fails clearly after one retry when the re-read secret is rejected too', async () => {
     const base = makeFakeClock(Date.now());
-    fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now, secretMaxAgeMs: 2 * 3_600_000 });
+    fleet = await startFleet({
+      instances: 1,
+      clocks: [base],
+      simulatorNow: base.now,
+      secretMaxAgeMs: 2 * 3_600_000,
+    });
     const f = fleet;
     await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
     await f.control('/__sim/rotate');
