@@ -24,6 +24,8 @@ export interface TestDynamo {
   readonly endpoint: string;
   /** Whether this is dynalite started by this module (false: DYNAMODB_ENDPOINT). */
   readonly embedded: boolean;
+  /** The static credentials `client` uses, when not the default chain (for tests that build their own client). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Deletes the tables created through createTestTable on an external endpoint, then stops everything. */
   stop(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export const startTestDynamo = async (): Promise<TestDynamo> => {
       client,
       endpoint: external,
       embedded: false,
+      ...(hasAwsCredentials() ? {} : { credentials: DUMMY_CREDENTIALS }),
       async stop() {
         // Tables on a shared server outlive the run otherwise (and cost money on AWS).
         await Promise.allSettled(
@@ -81,6 +84,7 @@ export const startTestDynamo = async (): Promise<TestDynamo> => {
     client,
     endpoint: server.endpoint,
     embedded: true,
+    credentials: DUMMY_CREDENTIALS,
     async stop() {
       client.destroy();
       await server.stop();

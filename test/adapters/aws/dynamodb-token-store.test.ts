@@ -354,7 +354,7 @@ describe('DynamoDB token store', () => {
         endpoint: dynamo.endpoint,
         region: process.env.AWS_REGION ?? 'us-east-1',
         timeoutMs: 5_000,
-        ...(dynamo.embedded ? { credentials: DUMMY_CREDENTIALS } : {}),
+        ...(dynamo.credentials ? { credentials: dynamo.credentials } : {}),
       });
       let pending: 'after-apply' | 'before-send' | undefined;
       const lost = () => Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
@@ -445,7 +445,7 @@ describe('DynamoDB token store', () => {
         region: process.env.AWS_REGION ?? 'us-east-1',
         timeoutMs: 5_000,
         maxSockets: 4,
-        ...(dynamo.embedded ? { credentials: DUMMY_CREDENTIALS } : {}),
+        ...(dynamo.credentials ? { credentials: dynamo.credentials } : {}),
       });
       try {
         const pooled = makeDynamoDbTokenStore({ client, tableName, mintHistoryMs: MINT_HISTORY_MS });
