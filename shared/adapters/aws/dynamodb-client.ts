@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { sdkDeadlines } from './sdk-deadlines.ts';
 
 export interface DynamoDbClientOptions {
   /** Only for DynamoDB-compatible servers (dynalite, DynamoDB Local); AWS is found from the region. */
@@ -33,14 +34,5 @@ export const makeDynamoDbClient = ({
     region,
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(credentials === undefined ? {} : { credentials }),
-    maxAttempts: 2,
-    requestHandler: {
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
-      // Without this the handler only logs a warning when requestTimeout passes and keeps waiting.
-      throwOnRequestTimeout: true,
-      ...(maxSockets === undefined
-        ? {}
-        : { httpAgent: { keepAlive: true, maxSockets }, httpsAgent: { keepAlive: true, maxSockets } }),
-    },
+    ...sdkDeadlines('DynamoDB', timeoutMs, maxSockets),
   });

@@ -4,6 +4,7 @@ import {
   DecryptionFailedError,
   EncryptionFailedError,
 } from '../../core/errors.ts';
+import { keepableCause, shapeOf } from './sdk-error.ts';
 
 export type KmsOperation = 'seal' | 'open';
 
@@ -34,36 +35,6 @@ const FINAL = new Set([
   'UnsupportedOperationException',
 ]);
 
-interface SdkErrorShape {
-  readonly name?: unknown;
-  readonly message?: unknown;
-  readonly $fault?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number; readonly requestId?: string };
-  readonly $retryable?: { readonly throttling?: boolean };
-  readonly $responseBodyText?: unknown;
-}
-
-const shapeOf = (error: unknown): SdkErrorShape =>
-  typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
-
-/**
- * The SDK error to keep as `cause`, unless it may carry the response body: a GenerateDataKey or
- * Decrypt response that fails to parse leaves its raw body (which holds the plaintext data key) on
- * the error and quotes part of it in the message. Such an error is replaced by its name and
- * request metadata only.
- */
-const keepableCause = (error: unknown): unknown => {
-  const shape = shapeOf(error);
-  const mayHoldBody =
-    shape.$responseBodyText !== undefined ||
-    shape.name === 'SyntaxError' ||
-    (typeof shape.message === 'string' && shape.message.includes('Deserialization error'));
-  if (!mayHoldBody) return error;
-  const scrubbed = new Error('KMS response could not be parsed (body withheld).');
-  scrubbed.name = typeof shape.name === 'string' ? shape.name : 'Error';
-  return Object.assign(scrubbed, { $metadata: shape.$metadata });
-};
-
 /**
  * Maps a failed GenerateDataKey (seal) or Decrypt (open) to the broker's cipher errors: final
  * failures become ENCRYPT_FAILED / DECRYPT_FAILED, transient ones CIPHER_UNAVAILABLE (retryable).
@@ -72,7 +43,7 @@ const keepableCause = (error: unknown): unknown => {
 export const translateKmsError = (error: unknown, operation: KmsOperation, keyArn: string): BrokerError => {
   const shape = shapeOf(error);
   const name = typeof shape.name === 'string' ? shape.name : 'Error';
-  const options = { cause: keepableCause(error), details: { keyArn, awsError: name } };
+  const options = { cause: keepableCause(error, 'KMS'), details: { keyArn, awsError: name } };
   const verb = operation === 'seal' ? 'generate a data key' : 'decrypt the data key';
 
   const final = (why: string) =>

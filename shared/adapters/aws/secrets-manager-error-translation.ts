@@ -5,44 +5,9 @@ import {
   SecretThrottledError,
   SecretUnavailableError,
 } from '../../core/errors.ts';
+import { keepableCause, shapeOf, THROTTLING_ERRORS } from './sdk-error.ts';
 
-const THROTTLED = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'LimitExceededException',
-  'RequestLimitExceeded',
-]);
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'DecryptionFailure']);
-
-interface SdkErrorShape {
-  readonly name?: unknown;
-  readonly message?: unknown;
-  readonly $metadata?: { readonly httpStatusCode?: number; readonly requestId?: string };
-  readonly $retryable?: { readonly throttling?: boolean };
-  readonly $responseBodyText?: unknown;
-}
-
-const shapeOf = (error: unknown): SdkErrorShape =>
-  typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
-
-/**
- * The SDK error to keep as `cause`, unless it may carry the response body. When a GetSecretValue
- * response fails to parse, the SDK attaches the raw body (`$responseBodyText`, `$response.body`)
- * and its SyntaxError message quotes part of it: that body is the secret value. Such an error is
- * replaced by one holding only its name and request metadata, so no logger that walks `cause`
- * can print the secret.
- */
-const keepableCause = (error: unknown): unknown => {
-  const shape = shapeOf(error);
-  const mayHoldBody =
-    shape.$responseBodyText !== undefined ||
-    shape.name === 'SyntaxError' ||
-    (typeof shape.message === 'string' && shape.message.includes('Deserialization error'));
-  if (!mayHoldBody) return error;
-  const scrubbed = new Error('Secrets Manager response could not be parsed (body withheld).');
-  scrubbed.name = typeof shape.name === 'string' ? shape.name : 'Error';
-  return Object.assign(scrubbed, { $metadata: shape.$metadata });
-};
 
 /**
  * Maps a failed GetSecretValue to the broker's SECRET_* errors. Messages are built from fixed text
@@ -52,7 +17,7 @@ export const translateSecretsManagerError = (error: unknown, secretId: string): 
   const shape = shapeOf(error);
   const name = typeof shape.name === 'string' ? shape.name : 'Error';
   const message = typeof shape.message === 'string' ? shape.message : '';
-  const options = { cause: keepableCause(error), details: { secretId, awsError: name } };
+  const options = { cause: keepableCause(error, 'Secrets Manager'), details: { secretId, awsError: name } };
 
   if (name === 'ResourceNotFoundException') {
     return new SecretNotFoundError(`Secret ${secretId} was not found in Secrets Manager.`, options);
@@ -67,7 +32,7 @@ export const translateSecretsManagerError = (error: unknown, secretId: string): 
       options,
     );
   }
-  if (THROTTLED.has(name) || shape.$retryable?.throttling === true) {
+  if (THROTTLING_ERRORS.has(name) || shape.$retryable?.throttling === true) {
     return new SecretThrottledError(`Secrets Manager throttled reading secret ${secretId}.`, options);
   }
   // InternalServiceError, timeouts, network failures and anything unrecognized: retryable.

@@ -6,13 +6,8 @@ import {
   SecretThrottledError,
   SecretUnavailableError,
 } from '../../core/errors.ts';
+import { shapeOf, THROTTLING_ERRORS } from './sdk-error.ts';
 
-const THROTTLED = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'LimitExceededException',
-  'RequestLimitExceeded',
-]);
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'DecryptionFailure', 'EncryptionFailure']);
 /** Secrets Manager refusing the call for the secret's state or the arguments: no retry fixes it. */
 const REFUSED = new Set([
@@ -20,12 +15,6 @@ const REFUSED = new Set([
   'InvalidParameterException',
   'PreconditionNotMetException',
 ]);
-
-interface SdkErrorShape {
-  readonly name?: unknown;
-  readonly message?: unknown;
-  readonly $retryable?: { readonly throttling?: boolean };
-}
 
 /**
  * Maps a failed DescribeSecret, PutSecretValue or UpdateSecretVersionStage to the broker's errors,
@@ -38,7 +27,7 @@ export const translateSecretsManagerRotationError = (
   secretId: string,
   operation: 'DescribeSecret' | 'PutSecretValue' | 'UpdateSecretVersionStage',
 ): BrokerError => {
-  const shape: SdkErrorShape = typeof error === 'object' && error !== null ? error : {};
+  const shape = shapeOf(error);
   const name = typeof shape.name === 'string' ? shape.name : 'Error';
   const message = typeof shape.message === 'string' ? shape.message : '';
   const options = { cause: error, details: { secretId, operation, awsError: name } };
@@ -58,7 +47,7 @@ export const translateSecretsManagerRotationError = (
       options,
     );
   }
-  if (THROTTLED.has(name) || shape.$retryable?.throttling === true) {
+  if (THROTTLING_ERRORS.has(name) || shape.$retryable?.throttling === true) {
     return new SecretThrottledError(
       `${operation}: Secrets Manager throttled the call for secret ${secretId}.`,
       options,
