@@ -128,6 +128,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     const current = state.cached;
     if (current && current.version === item.version && current.fingerprint === item.token.fingerprint) {
       current.checkedAt = now;
+      // Confirmed by this table read: whoever minted it, it is now served from the shared tier.
+      state.source = 'table';
       return;
     }
     let token: string;

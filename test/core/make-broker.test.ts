@@ -457,3 +457,14 @@ describe('stored envelopes', () => {
     expect(JWT.kind).toBe('canvas-jwt');
   });
 });
+
+describe('tier reporting', () => {
+  it('reports a re-check against the table as a table hit, not another upstream mint', async () => {
+    const { broker, clock, upstream } = setup();
+    expect((await broker.getToken(ALICE, { credentialId: 'dap' })).tier).toBe('upstream');
+    expect((await broker.getToken(ALICE, { credentialId: 'dap' })).tier).toBe('memory');
+    clock.advance(31_000); // past memoryRecheckMs: one table read confirms the same token
+    expect((await broker.getToken(ALICE, { credentialId: 'dap' })).tier).toBe('table');
+    expect(upstream.calls.mint).toBe(1);
+  });
+});
