@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // S1: every test file's stdout/stderr is scanned for token and secret shapes after it runs.
     setupFiles: ['test/setup/leak-scan.ts'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     // Integration tests start real servers (dynalite, the simulator) on loopback; two workers fit the 2-core machine.
     pool: 'forks',
     maxWorkers: 2,
