@@ -1,9 +1,14 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { buildSync, type Metafile } from 'esbuild';
+import {
+  bundleLambda,
+  LAMBDA_ENTRY_FILE,
+  type LambdaBundle,
+  lambdaBuildOptions,
+} from '../infra/bundle-lambda.ts';
 import { ENV, FUNCTION_ENTRIES, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/config/env-names.ts';
-import { bundleOptionDrift, lambdaBundleOptions } from './support/lambda-bundle-options.ts';
 import { type InitSample, measureInit } from './support/measure-init.ts';
 import { percentile, round } from './support/percentiles.ts';
 
@@ -14,15 +19,31 @@ const TARGET_BUNDLE_BYTES = 300 * 1024;
 const TARGET_INIT_RATIO = 0.25;
 const TOKEN_API_RUNS = 15;
 const OTHER_RUNS = 10;
-/** As the construct sets NODE_OPTIONS on every function. */
-const PRODUCTION_NODE_FLAGS = ['--enable-source-maps'];
+/** The construct sets no NODE_OPTIONS (source maps cost init time, see infra/broker-function.ts). */
+const PRODUCTION_NODE_FLAGS: readonly string[] = [];
+/** The alternative it rejected: stack traces through the shipped source maps. */
+const SOURCE_MAP_NODE_FLAGS = ['--enable-source-maps'];
 
 type FunctionName = keyof typeof FUNCTION_ENTRIES;
 
-export interface FunctionFigures {
+export interface BundleBytes {
+  /** What a cold start loads: index.mjs plus the chunks it imports statically. */
+  readonly initBytes: number;
+  /** index.mjs alone. */
+  readonly entryChunkBytes: number;
+  /** Chunks loaded only by import(), e.g. the KMS, Secrets Manager and upstream HTTP clients. */
+  readonly lazyBytes: number;
+  /** Everything emitted (init + lazy): what the function can ever load. */
+  readonly totalBytes: number;
+  readonly chunks: number;
+}
+
+export interface FunctionFigures extends BundleBytes {
   readonly entry: string;
+  /** Same as initBytes: the figure P4 holds against its target. */
   readonly bundleBytes: number;
   readonly sourceMapBytes: number;
+  /** The same build with every package external: our code only, all chunks. */
   readonly unbundledBytes: number;
   readonly initMs: number;
   readonly unbundledInitMs: number;
@@ -34,24 +55,28 @@ export interface FunctionFigures {
 }
 
 export interface P4Result {
+  /** The token-api code a cold start loads (index.mjs + its static chunks); lazy chunks excluded. */
   readonly tokenApiBundleBytes: number;
+  readonly tokenApiEntryChunkBytes: number;
+  readonly tokenApiTotalBytes: number;
   readonly initMs: number;
   readonly unbundledInitMs: number;
   readonly initRatio: number;
   /** The same ratio on CPU time, which a busy machine disturbs less than wall time. */
   readonly initCpuRatio: number;
-  /** The same comparison without --enable-source-maps (no source map parsed at load). */
-  readonly withoutSourceMaps: {
+  /** The same comparison with NODE_OPTIONS=--enable-source-maps (each loaded file's map parsed). */
+  readonly withSourceMaps: {
     readonly initMs: number;
     readonly unbundledInitMs: number;
     readonly initRatio: number;
   };
-  /** Where the token-api bundle's bytes come from. */
+  /** Where the bytes token-api loads at init come from. */
   readonly tokenApiComposition: Readonly<Record<string, number>>;
-  readonly bundles: Readonly<Record<string, number>>;
+  /** Where the bytes of its lazy chunks come from. */
+  readonly tokenApiLazyComposition: Readonly<Record<string, number>>;
+  readonly bundles: Readonly<Record<string, BundleBytes>>;
   readonly functions: Readonly<Record<string, FunctionFigures>>;
   readonly method: string;
-  readonly infraDrift: readonly string[];
   readonly target: { readonly tokenApiBundleBytes: number; readonly initRatio: number };
   readonly met: boolean;
   readonly missRatio?: number;
@@ -110,8 +135,6 @@ const functionEnv = (): Record<string, string> => ({
   [ENV.logLevel]: 'INFO',
 });
 
-const size = async (path: string): Promise<number> => (await stat(path)).size;
-
 const median = (samples: readonly InitSample[], field: 'ms' | 'cpuMs' = 'ms'): number =>
   percentile(
     samples.map((s) => s[field]).sort((a, b) => a - b),
@@ -154,50 +177,83 @@ const compareInit = async (
   };
 };
 
-/** Bytes of the minified output by package (or project folder), largest first. */
-const largestInputs = (metafile: Metafile, outfile: string, top = 12): Record<string, number> => {
-  const output = Object.entries(metafile.outputs).find(([path]) => outfile.endsWith(path))?.[1];
+/** Bytes of the minified output by package (or project folder), largest first, over the given files. */
+const largestInputs = (
+  metafile: Metafile,
+  outdir: string,
+  bundle: LambdaBundle,
+  atInit: boolean,
+  top = 12,
+): Record<string, number> => {
   const byPackage = new Map<string, number>();
-  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + input.bytesInOutput);
+  for (const file of bundle.files) {
+    if (file.atInit !== atInit) continue;
+    // Metafile output paths are relative to the project root (esbuild's absWorkingDir).
+    const output = metafile.outputs[relative(ROOT, join(outdir, file.path))];
+    for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+      const pkg =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + input.bytesInOutput);
+    }
   }
   return Object.fromEntries([...byPackage].sort((a, b) => b[1] - a[1]).slice(0, top));
 };
 
+const bundleBytes = (bundle: LambdaBundle): BundleBytes => ({
+  initBytes: bundle.initBytes,
+  entryChunkBytes: bundle.entryBytes,
+  lazyBytes: bundle.totalBytes - bundle.initBytes,
+  totalBytes: bundle.totalBytes,
+  chunks: bundle.files.length - 1,
+});
+
 /**
- * P4: every function in FUNCTION_ENTRIES bundled exactly as the CDK construct bundles it, and beside
- * it the same code with every package left external (esbuild with `packages: 'external'`, same
- * options otherwise, so both are plain minified JS and only where the dependencies load from
- * differs). Module init is timed in fresh processes, alternating the two, median of several runs.
+ * P4: every function in FUNCTION_ENTRIES bundled by infra/bundle-lambda.ts, the very function CDK's
+ * local bundling calls at synth (so there is no option list here to drift from the deployed one),
+ * and beside it the same build with every package left external (`packages: 'external'`, options
+ * otherwise identical, so both are minified ESM split the same way and only where the dependencies
+ * load from differs). Module init is timed in fresh processes, alternating the two, median of
+ * several runs; importing index.mjs loads its static chunks, never the lazy ones.
  */
 export const runP4 = async (): Promise<P4Result> => {
   await rm(OUT, { recursive: true, force: true });
   const env = functionEnv();
   const functions: Record<string, FunctionFigures> = {};
-  let withoutSourceMaps: InitComparison | undefined;
+  let withSourceMaps: InitComparison | undefined;
   let composition: Record<string, number> = {};
-  const bundles: Record<string, number> = {};
+  let lazyComposition: Record<string, number> = {};
+  const bundles: Record<string, BundleBytes> = {};
   for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][]) {
-    const bundled = join(OUT, 'bundled', name, 'index.mjs');
-    const unbundled = join(OUT, 'unbundled', name, 'index.mjs');
-    await mkdir(join(OUT, 'bundled', name), { recursive: true });
-    await mkdir(join(OUT, 'unbundled', name), { recursive: true });
-    // The metafile only reports what went in; the bundle itself is unchanged.
-    const result = await build({ ...lambdaBundleOptions(entry, bundled, ROOT), metafile: true });
-    if (name === 'tokenApi') composition = largestInputs(result.metafile, bundled);
-    await build({ ...lambdaBundleOptions(entry, unbundled, ROOT), packages: 'external' });
+    const bundledDir = join(OUT, 'bundled', name);
+    const unbundledDir = join(OUT, 'unbundled', name);
+    const bundle = bundleLambda({ entry, outdir: bundledDir, projectRoot: ROOT });
+    if (name === 'tokenApi') {
+      composition = largestInputs(bundle.metafile, bundledDir, bundle, true);
+      lazyComposition = largestInputs(bundle.metafile, bundledDir, bundle, false);
+    }
+    const unbundled = buildSync({
+      ...lambdaBuildOptions({ entry, outdir: unbundledDir, projectRoot: ROOT }),
+      packages: 'external',
+    });
+    const unbundledBytes = Object.entries(unbundled.metafile.outputs)
+      .filter(([path]) => !path.endsWith('.map'))
+      .reduce((n, [, output]) => n + output.bytes, 0);
 
+    const bundled = join(bundledDir, LAMBDA_ENTRY_FILE);
+    const unbundledEntry = join(unbundledDir, LAMBDA_ENTRY_FILE);
     const runs = name === 'tokenApi' ? TOKEN_API_RUNS : OTHER_RUNS;
-    const production = await compareInit(bundled, unbundled, env, PRODUCTION_NODE_FLAGS, runs);
-    if (name === 'tokenApi') withoutSourceMaps = await compareInit(bundled, unbundled, env, [], runs);
+    const production = await compareInit(bundled, unbundledEntry, env, PRODUCTION_NODE_FLAGS, runs);
+    if (name === 'tokenApi') {
+      withSourceMaps = await compareInit(bundled, unbundledEntry, env, SOURCE_MAP_NODE_FLAGS, runs);
+    }
     const { initMs, unbundledInitMs, initCpuMs, unbundledInitCpuMs, errors } = production;
-    bundles[name] = await size(bundled);
+    bundles[name] = bundleBytes(bundle);
     functions[name] = {
       entry,
-      bundleBytes: bundles[name],
-      sourceMapBytes: await size(`${bundled}.map`),
-      unbundledBytes: await size(unbundled),
+      bundleBytes: bundle.initBytes,
+      ...bundles[name],
+      sourceMapBytes: bundle.sourceMapBytes,
+      unbundledBytes,
       initMs,
       unbundledInitMs,
       initRatio: round(initMs / unbundledInitMs, 3),
@@ -214,22 +270,24 @@ export const runP4 = async (): Promise<P4Result> => {
   const met = bytesOk && ratioOk;
   return {
     tokenApiBundleBytes: api.bundleBytes,
+    tokenApiEntryChunkBytes: api.entryChunkBytes,
+    tokenApiTotalBytes: api.totalBytes,
     initMs: api.initMs,
     unbundledInitMs: api.unbundledInitMs,
     initRatio: api.initRatio,
     initCpuRatio: round(api.initCpuMs / api.unbundledInitCpuMs, 3),
-    withoutSourceMaps: {
-      initMs: withoutSourceMaps?.initMs ?? Number.NaN,
-      unbundledInitMs: withoutSourceMaps?.unbundledInitMs ?? Number.NaN,
-      initRatio: withoutSourceMaps
-        ? round(withoutSourceMaps.initMs / withoutSourceMaps.unbundledInitMs, 3)
+    withSourceMaps: {
+      initMs: withSourceMaps?.initMs ?? Number.NaN,
+      unbundledInitMs: withSourceMaps?.unbundledInitMs ?? Number.NaN,
+      initRatio: withSourceMaps
+        ? round(withSourceMaps.initMs / withSourceMaps.unbundledInitMs, 3)
         : Number.NaN,
     },
     tokenApiComposition: composition,
+    tokenApiLazyComposition: lazyComposition,
     bundles,
     functions,
-    method: `esbuild ${lambdaBundleOptionsSummary}; unbundled = same options + packages: 'external' (dependencies load from node_modules); init = median time of one dynamic import() in a fresh \`node ${PRODUCTION_NODE_FLAGS.join(' ')}\` process with a Lambda-like env, network guarded`,
-    infraDrift: await bundleOptionDrift(join(ROOT, 'infra', 'broker-function.ts')),
+    method: `bundleLambda() of infra/bundle-lambda.ts (what CDK deploys: ${bundleOptionsSummary}); bundle bytes = index.mjs + the chunks it imports statically (lazy chunks reported apart); unbundled = same options + packages: 'external' (dependencies load from node_modules); init = median time of one dynamic import() of index.mjs in a fresh \`node\` process (no flags, as deployed) with a Lambda-like env, network guarded`,
     target: { tokenApiBundleBytes: TARGET_BUNDLE_BYTES, initRatio: TARGET_INIT_RATIO },
     met,
     ...(met
@@ -243,5 +301,5 @@ export const runP4 = async (): Promise<P4Result> => {
   };
 };
 
-const lambdaBundleOptionsSummary =
-  '--bundle --platform=node --target=node24 --format=esm --minify --sourcemap --sources-content=false --main-fields=module,main --banner:js=<createRequire> (no externals)';
+const bundleOptionsSummary =
+  'esbuild --bundle --platform=node --target=node24 --format=esm --splitting --minify --sourcemap=linked --sources-content=false --main-fields=module,main --banner:js=<createRequire> --alias:@aws-sdk/credential-provider-node=<env-only provider>, no externals';

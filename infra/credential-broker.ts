@@ -7,7 +7,6 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, RotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
@@ -56,13 +55,13 @@ export class CredentialBroker extends Construct {
   readonly envelopeKey: IKey;
   readonly api: RestApi;
   readonly accessLogGroup: LogGroup;
-  readonly tokenApiFunction: NodejsFunction;
-  readonly tokenInvokeFunction: NodejsFunction;
-  readonly prewarmFunction: NodejsFunction;
+  readonly tokenApiFunction: LambdaFn;
+  readonly tokenInvokeFunction: LambdaFn;
+  readonly prewarmFunction: LambdaFn;
   /** Present only when `canvasTokenRotation` is configured. */
-  readonly rotateCanvasTokenFunction?: NodejsFunction;
+  readonly rotateCanvasTokenFunction?: LambdaFn;
   /** Every function of the broker, by FUNCTION_ENTRIES key. */
-  readonly functions: Readonly<Partial<Record<keyof typeof FUNCTION_ENTRIES, NodejsFunction>>>;
+  readonly functions: Readonly<Partial<Record<keyof typeof FUNCTION_ENTRIES, LambdaFn>>>;
   readonly prewarmRule: Rule;
   readonly rotationSchedule?: RotationSchedule;
   readonly alarms: readonly Alarm[];
@@ -130,7 +129,7 @@ export class CredentialBroker extends Construct {
       entry: string,
       description: string,
       timeout: Duration,
-    ): NodejsFunction => {
+    ): LambdaFn => {
       const fn = new BrokerFunction(this, fnId, {
         entry,
         description,
@@ -172,7 +171,7 @@ export class CredentialBroker extends Construct {
       targets: [new LambdaFunction(this.prewarmFunction, { retryAttempts: 0 })],
     });
 
-    const functions: Partial<Record<keyof typeof FUNCTION_ENTRIES, NodejsFunction>> = {
+    const functions: Partial<Record<keyof typeof FUNCTION_ENTRIES, LambdaFn>> = {
       tokenApi: this.tokenApiFunction,
       tokenInvoke: this.tokenInvokeFunction,
       prewarm: this.prewarmFunction,
@@ -332,7 +331,7 @@ export class CredentialBroker extends Construct {
   }
 
   /** The grants implied by BROKER_TABLE_NAME, BROKER_ENVELOPE_KEY_ARN and BROKER_CONFIG. */
-  private grantBrokerRuntime(fn: NodejsFunction, props: CredentialBrokerProps): void {
+  private grantBrokerRuntime(fn: LambdaFn, props: CredentialBrokerProps): void {
     const region = Stack.of(this).region;
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -370,7 +369,7 @@ export class CredentialBroker extends Construct {
   }
 
   /** Secrets Manager decrypts (and for writes, encrypts) with the secret's own key on our behalf. */
-  private grantSecretKey(fn: NodejsFunction, secret: ISecret, actions: string[]): void {
+  private grantSecretKey(fn: LambdaFn, secret: ISecret, actions: string[]): void {
     if (!secret.encryptionKey) return;
     fn.addToRolePolicy(
       new PolicyStatement({

@@ -125,11 +125,20 @@ export const tableRows = (results: Results, failures: Partial<Record<FigureId, s
   if (P4) {
     rows.push({
       figure: 'P4',
-      measure: 'token-api bundle (minified)',
+      measure: 'token-api bundle loaded at init (minified)',
       value: kib(P4.tokenApiBundleBytes),
       target: '≤ 300 KiB',
       met: P4.tokenApiBundleBytes <= P4.target.tokenApiBundleBytes,
     });
+    const api = P4.bundles.tokenApi;
+    if (api) {
+      rows.push({
+        figure: 'P4',
+        measure: 'token-api index.mjs / + lazy chunks = total',
+        value: `${kib(api.entryChunkBytes)} / +${kib(api.lazyBytes)} = ${kib(api.totalBytes)}`,
+        target: '',
+      });
+    }
     rows.push({
       figure: 'P4',
       measure: 'token-api init bundled / unbundled',
@@ -137,11 +146,11 @@ export const tableRows = (results: Results, failures: Partial<Record<FigureId, s
       target: '≤ 0.25',
       met: P4.initRatio <= P4.target.initRatio,
     });
-    const bare = P4.withoutSourceMaps;
+    const mapped = P4.withSourceMaps;
     rows.push({
       figure: 'P4',
-      measure: 'same, without --enable-source-maps',
-      value: `${ms(bare.initMs)} / ${ms(bare.unbundledInitMs)} = ${bare.initRatio.toFixed(2)}`,
+      measure: 'same, with --enable-source-maps (not deployed)',
+      value: `${ms(mapped.initMs)} / ${ms(mapped.unbundledInitMs)} = ${mapped.initRatio.toFixed(2)}`,
       target: '',
     });
     rows.push({ figure: 'P4', measure: 'same, on CPU time', value: P4.initCpuRatio.toFixed(2), target: '' });
@@ -149,8 +158,8 @@ export const tableRows = (results: Results, failures: Partial<Record<FigureId, s
       if (name === 'tokenApi') continue;
       rows.push({
         figure: 'P4',
-        measure: `${name}: bundle, init bundled / unbundled`,
-        value: `${kib(f.bundleBytes)}, ${ms(f.initMs)} / ${ms(f.unbundledInitMs)}`,
+        measure: `${name}: bundle at init (total), init bundled / unbundled`,
+        value: `${kib(f.bundleBytes)} (${kib(f.totalBytes)}), ${ms(f.initMs)} / ${ms(f.unbundledInitMs)}`,
         target: '',
       });
     }

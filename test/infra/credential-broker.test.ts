@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_NODE_MAJOR } from '../../infra/bundle-lambda.ts';
 import { CredentialBroker } from '../../infra/credential-broker.ts';
 import { sampleBrokerProps } from '../../infra/sample-config.ts';
 import { cdkAppContext } from './cdk-app-context.ts';
@@ -98,6 +99,44 @@ const policyStatements = (): { policy: string; statement: CfnObject }[] =>
       statement,
     })),
   );
+
+interface BundleFile {
+  /** Relative to the asset directory. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly code: string;
+  /** index.mjs or a chunk reachable from it by static imports: evaluated at cold start. */
+  readonly atInit: boolean;
+}
+const assetDirOf = (fn: CfnObject): string =>
+  join(outdir, `asset.${String(fn.Code.S3Key).replace(/\.zip$/, '')}`);
+/** Every JavaScript file of a function's asset, each marked with whether a cold start loads it. */
+const bundleOf = (fn: CfnObject): { dir: string; files: BundleFile[] } => {
+  const dir = assetDirOf(fn);
+  const paths = ['index.mjs', ...readdirSync(join(dir, 'chunks')).map((f) => `chunks/${f}`)].filter((p) =>
+    p.endsWith('.mjs'),
+  );
+  const code = new Map(paths.map((p) => [p, readFileSync(join(dir, p), 'utf8')]));
+  const atInit = new Set<string>();
+  const visit = (path: string): void => {
+    if (atInit.has(path)) return;
+    atInit.add(path);
+    // Static imports only (`import ... from"./x.mjs"` or a bare `import"./x.mjs"`); import() is lazy.
+    for (const [, spec] of code.get(path)!.matchAll(/(?:\bfrom|\bimport)\s*["'](\.\/[^"']+)["']/g)) {
+      visit(join(dirname(path), spec!));
+    }
+  };
+  visit('index.mjs');
+  return {
+    dir,
+    files: paths.map((p) => ({
+      path: p,
+      bytes: statSync(join(dir, p)).size,
+      code: code.get(p)!,
+      atInit: atInit.has(p),
+    })),
+  };
+};
 
 /** Route paths from the RestApi's resource tree, e.g. `POST /v1/credentials/{id}/token`. */
 const routes = (): { route: string; method: CfnObject }[] => {
@@ -424,21 +463,59 @@ describe('the synthesized broker stack', () => {
     expect(targets.every((t) => t.includes(functionLogicalId('BrokerTokenInvoke')))).toBe(true);
   });
 
-  it('bundles token-api with esbuild into one ESM file that carries its AWS SDK clients', () => {
+  it('gives every function its own bundle asset: index.mjs, its source map and chunks/, nothing else', () => {
+    const functions = Object.values(resources('AWS::Lambda::Function'));
+    const dirs = functions.map((fn) => assetDirOf(fn.Properties));
+    expect(new Set(dirs).size).toBe(functions.length);
+    for (const dir of dirs) {
+      expect(readdirSync(dir).sort()).toEqual(['chunks', 'index.mjs', 'index.mjs.map']);
+      for (const file of readdirSync(join(dir, 'chunks'))) expect(file).toMatch(/\.mjs(?:\.map)?$/);
+    }
+  });
+
+  it('bundles token-api for its runtime with esbuild: ESM index.mjs exporting the handler, AWS SDK inside', () => {
     const fn = resources('AWS::Lambda::Function')[functionLogicalId('BrokerTokenApi')]!.Properties;
-    const assetDir = join(outdir, `asset.${String(fn.Code.S3Key).replace(/\.zip$/, '')}`);
-    const bundle = join(assetDir, 'index.mjs');
-    const bytes = statSync(bundle).size;
-    console.log(`token-api bundle: ${bytes} bytes`);
-    expect(bytes).toBeLessThan(1024 * 1024);
-    expect(statSync(`${bundle}.map`).isFile()).toBe(true);
-    const code = readFileSync(bundle, 'utf8');
-    expect(code).toMatch(
+    expect(fn.Handler).toBe('index.handler');
+    expect(fn.Runtime).toBe(`nodejs${LAMBDA_NODE_MAJOR}.x`);
+    const { dir, files } = bundleOf(fn);
+    const entry = files.find((f) => f.path === 'index.mjs')!;
+    const init = files.filter((f) => f.atInit);
+    const sum = (list: readonly BundleFile[]) => list.reduce((n, f) => n + f.bytes, 0);
+    console.log(
+      `token-api bundle: index.mjs ${entry.bytes} bytes, at init ${sum(init)} (${init.length} files), total ${sum(files)} (${files.length} files)`,
+    );
+    expect(entry.bytes).toBeLessThan(1024 * 1024);
+    expect(statSync(join(dir, 'index.mjs.map')).isFile()).toBe(true);
+    expect(entry.code).toMatch(
       /^import\{createRequire as __brokerCreateRequire\}|^import \{ createRequire as __brokerCreateRequire/,
     );
+    expect(entry.code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
     // Bundled, not external: no import of @aws-sdk/* is left, and the clients' operations are inside.
-    expect(code).not.toMatch(/\bfrom\s*["']@aws-sdk\//);
-    expect(code).not.toMatch(/\bimport\s*\(\s*["']@aws-sdk\//);
-    expect(code).toContain('GetSecretValue');
+    for (const file of files) {
+      expect(file.code, file.path).not.toMatch(/\bfrom\s*["']@aws-sdk\//);
+      expect(file.code, file.path).not.toMatch(/\bimport\s*\(\s*["']@aws-sdk\//);
+    }
+    expect(files.some((f) => f.code.includes('GetSecretValue'))).toBe(true);
+  });
+
+  it('splits the clients needed only to decrypt or refresh a token into lazy chunks of token-api', () => {
+    const fn = resources('AWS::Lambda::Function')[functionLogicalId('BrokerTokenApi')]!.Properties;
+    const { files } = bundleOf(fn);
+    const lazy = files.filter((f) => !f.atInit);
+    expect(lazy.length).toBeGreaterThan(0);
+    const initCode = files.filter((f) => f.atInit).map((f) => f.code);
+    // KMS, Secrets Manager and the Instructure HTTP clients: each operation lives in a lazy chunk only.
+    for (const marker of ['GenerateDataKey', 'GetSecretValue', '/ids/auth/login', '/api/v1/jwts']) {
+      expect(
+        initCode.some((code) => code.includes(marker)),
+        marker,
+      ).toBe(false);
+      expect(
+        lazy.some((f) => f.code.includes(marker)),
+        marker,
+      ).toBe(true);
+    }
+    // The table client is needed by every request: it loads at init.
+    expect(initCode.some((code) => code.includes('GetItem'))).toBe(true);
   });
 });
