@@ -4,6 +4,7 @@ import { makeSecretsManagerClient } from '../shared/adapters/aws/secrets-manager
 import { makeSecretsManagerRotationStore } from '../shared/adapters/aws/secrets-manager-rotation-store.ts';
 import { makePowertoolsLogger } from '../shared/adapters/powertools/powertools-logger.ts';
 import { systemClock } from '../shared/adapters/system-clock.ts';
+import { USER_AGENT } from '../shared/config/user-agent.ts';
 import { injectLoggerContext } from '../shared/edge/inject-logger-context.ts';
 import { makeHttpRotationCanvas } from '../shared/rotation/http-rotation-canvas.ts';
 import { loadRotationEnvironment } from '../shared/rotation/load-rotation-environment.ts';
@@ -13,8 +14,6 @@ import { makeRotationHandler } from '../shared/rotation/rotation-handler.ts';
 // Secrets Manager invokes this function once per rotation step (createSecret, setSecret,
 // testSecret, finishSecret) with `{ SecretId, ClientRequestToken, Step }`.
 
-/** Instructure rejects requests without a User-Agent (contract section 0). */
-const USER_AGENT = 'canvas-credential-broker/0.1.0';
 const SECRETS_TIMEOUT_MS = 3_000;
 // Token calls are rare and not on any caller's path: a slow Canvas may take its time.
 const CANVAS_TIMEOUT_MS = 10_000;

@@ -11,6 +11,7 @@ import { loadOrCreateLocalKey } from '../adapters/local/local-key.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { BrokerConfigInput } from '../config/broker-config.ts';
 import { parseBrokerConfig } from '../config/parse-broker-config.ts';
+import { USER_AGENT } from '../config/user-agent.ts';
 import type { BrokerSettings } from '../core/broker-settings.ts';
 import { makeCachedSecretSource } from '../core/cached-secret-source.ts';
 import type { Clock } from '../core/clock.ts';
@@ -83,7 +84,7 @@ const SECRET_IDS = {
   realIdentity: 'instructure/identity',
   realCanvas: 'instructure/canvas',
 } as const;
-const USER_AGENT = 'canvas-credential-broker/0.1.0 (local mode)';
+const LOCAL_USER_AGENT = `${USER_AGENT} (local mode)`;
 const SECRET_CACHE_MS = 60_000;
 
 const readJsonFile = async (path: string, what: string): Promise<unknown> => {
@@ -243,7 +244,7 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
         client = makeUpstreamClient(credential, {
           clock,
           timeoutMs: settings.upstreamTimeoutMs,
-          userAgent: USER_AGENT,
+          userAgent: LOCAL_USER_AGENT,
         });
         upstreams.set(credential.id, client);
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { makeDynamoDbClient } from '../adapters/aws/dynamodb-client.ts';
 import { makeDynamoDbTokenStore } from '../adapters/aws/dynamodb-token-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { USER_AGENT } from '../config/user-agent.ts';
 import type { Broker } from '../core/broker.ts';
 import { makeCachedSecretSource } from '../core/cached-secret-source.ts';
 import type { Clock } from '../core/clock.ts';
@@ -11,9 +12,6 @@ import { makeLazyEnvelopeCipher } from './lazy-envelope-cipher.ts';
 import { makeLazySecretSource } from './lazy-secret-source.ts';
 import { makeLazyUpstreamClient } from './lazy-upstream-client.ts';
 import type { LambdaEnvironment } from './load-lambda-environment.ts';
-
-/** Sent on every upstream call; Instructure rejects requests without a User-Agent. */
-export const USER_AGENT = 'canvas-credential-broker/0.1.0';
 
 // Per-attempt deadlines of AWS calls. Table calls are single-digit ms when healthy; anything near
 // these limits is an outage, better answered fast (503 + Retry-After) than by a hung request.
