@@ -31,10 +31,19 @@ export const makePowertoolsMetrics = (metrics: PowertoolsMetrics): BufferedMetri
     add(name, value, unit, dimensions) {
       if (!Number.isFinite(value)) return;
       const dims: Record<string, string> = {};
-      for (const [k, v] of Object.entries(dimensions ?? {}).slice(0, MAX_DIMENSIONS)) {
-        if (k !== '' && typeof v === 'string' && v !== '') dims[k] = v;
+      const names: string[] = [];
+      if (dimensions !== undefined) {
+        for (const k in dimensions) {
+          const v = dimensions[k];
+          if (k !== '' && typeof v === 'string' && v !== '' && names.length < MAX_DIMENSIONS) {
+            dims[k] = v;
+            names.push(k);
+          }
+        }
       }
-      const key = JSON.stringify(Object.entries(dims).sort(([a], [b]) => (a < b ? -1 : 1)));
+      // Runs for every recorded point on the hot path (P2): a plain string key, no JSON or entries arrays.
+      let key = '';
+      for (const k of names.length > 1 ? names.sort() : names) key += `${k}\u0000${dims[k]}\u0001`;
       let group = groups.get(key);
       if (group === undefined) {
         group = { dimensions: dims, values: new Map() };
