@@ -20,6 +20,7 @@ import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import type { EndpointName } from '../../shared/simulator/index.ts';
 import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
+import { simulatorCredentials } from '../../test/support/simulator-credentials.ts';
 import type { ActivityTracker } from './activity-tracker.ts';
 import { BENCH_USER_AGENT } from './bench-user-agent.ts';
 import { type DynamoProcess, startDynamoProcess } from './start-dynamo-process.ts';
@@ -110,32 +111,7 @@ export const startTestbed = async (options: TestbedOptions = {}): Promise<Testbe
   );
   const key = randomBytes(32);
 
-  const credentials: CredentialConfig[] = [
-    {
-      id: 'dap',
-      kind: 'identity-service',
-      secretId: 'dap-secret',
-      baseUrl: sim.url,
-      fixedParams: {},
-      callerParams: {},
-    },
-    {
-      id: 'canvas-jwt',
-      kind: 'canvas-jwt',
-      secretId: 'canvas-secret',
-      baseUrl: sim.url,
-      fixedParams: { workflows: ['ui'] },
-      callerParams: { canvasAudience: '*' },
-    },
-    {
-      id: 'inst-access',
-      kind: 'inst-access',
-      secretId: 'canvas-secret',
-      baseUrl: sim.url,
-      fixedParams: {},
-      callerParams: {},
-    },
-  ];
+  const credentials = simulatorCredentials(sim.url);
 
   const makeStore = (): TokenStore =>
     makeDynamoDbTokenStore({ client: newClient(), tableName, mintHistoryMs: 86_400_000 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 export const API_ACCOUNT = '111122223333';
 export const CALLER_ROLE_ARN = `arn:aws:iam::${API_ACCOUNT}:role/reporting`;
@@ -75,18 +75,5 @@ export const tokenRequestEvent = (credentialId: string, body: unknown): APIGatew
   };
 };
 
-/** A Lambda context as the runtime passes it (middy reads getRemainingTimeInMillis). */
-export const lambdaContext = (functionName = 'broker-token-api'): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:${API_ACCOUNT}:function:${functionName}`,
-  memoryLimitInMB: '512',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: '2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef',
-  getRemainingTimeInMillis: () => 29_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-});
+/** The same Lambda context the handler tests use. */
+export { lambdaContext } from '../../test/support/api-gateway-event.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { makeCanary } from './canary.ts';
 
 /** The API's own account, and the three kinds of callers the broker sees. */
@@ -171,7 +171,7 @@ export const scheduledEvent = () => ({
 });
 
 /** A Lambda context, as far as the handlers and middlewares read it. */
-export const lambdaContext = (functionName = 'broker-token-api') => ({
+export const lambdaContext = (functionName = 'broker-token-api'): Context => ({
   callbackWaitsForEmptyEventLoop: true,
   functionName,
   functionVersion: '$LATEST',

@@ -12,11 +12,12 @@ import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
+import type { Caller } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
+import { simulatorCredentials } from './simulator-credentials.ts';
 
 export const SERVICE: Caller = { arn: 'arn:aws:iam::111122223333:role/etl', accountId: '111122223333' };
 
@@ -77,32 +78,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   };
   await syncSecrets();
 
-  const credentials: CredentialConfig[] = [
-    {
-      id: 'dap',
-      kind: 'identity-service',
-      secretId: 'dap-secret',
-      baseUrl: sim.url,
-      fixedParams: {},
-      callerParams: {},
-    },
-    {
-      id: 'canvas-jwt',
-      kind: 'canvas-jwt',
-      secretId: 'canvas-secret',
-      baseUrl: sim.url,
-      fixedParams: { workflows: ['ui'] },
-      callerParams: { canvasAudience: '*' },
-    },
-    {
-      id: 'inst-access',
-      kind: 'inst-access',
-      secretId: 'canvas-secret',
-      baseUrl: sim.url,
-      fixedParams: {},
-      callerParams: {},
-    },
-  ];
+  const credentials = simulatorCredentials(sim.url);
 
   const brokers = Array.from({ length: options.instances }, (_, i) => {
     const clock = options.clocks?.[i] ?? systemClock;
