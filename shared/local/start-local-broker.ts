@@ -25,6 +25,7 @@ import { startSimulator } from '../simulator/index.ts';
 import type { RunningSimulator } from '../simulator/simulator-types.ts';
 import { demoBrokerConfig } from './demo-broker-config.ts';
 import { startEmbeddedDynamo } from './embedded-dynamodb.ts';
+import { claimHome } from './home-lock.ts';
 import {
   type LocalCredentials,
   loadOrCreateLocalKeyPair,
@@ -128,7 +129,8 @@ const writeSimulatorSecrets = async (
  * Instructure simulator for whatever has no real endpoint. Only the composition differs from AWS;
  * the core, the store adapter, the HTTP clients and the handler are the production ones.
  *
- * State in `home`, all kept across restarts: `credentials.json` (the local key pair, 0600),
+ * `home` belongs to one running broker at a time (`broker.lock`, see claimHome). State in `home`,
+ * all kept across restarts: `credentials.json` (the local key pair, 0600),
  * `envelope.key` (0600), `secrets.json` (0600), `dynamodb/` (tokens, leases, mint history), and an
  * optional `config.json` (a BrokerConfig the user may write; it replaces the demo credentials and
  * the simulator).
@@ -163,6 +165,11 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
 
   try {
     await mkdir(home, { recursive: true, mode: 0o700 });
+    // The lock comes before anything in `home` is written: a second start on a live home must
+    // fail having changed nothing (it used to rewrite secrets.json with its own simulator's seeds
+    // first, and the running broker then failed every new mint with 401).
+    const lock = await claimHome(home);
+    cleanups.push(() => lock.release());
 
     // Configuration: the user's config.json, else the demo credentials on the simulator and/or
     // the real endpoints given.

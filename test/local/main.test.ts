@@ -1,9 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeBrokerClient } from '../../shared/client/index.ts';
+import type { LocalCredentials } from '../../shared/local/local-credentials-file.ts';
+import { registerCanary } from '../support/canary.ts';
+import { childEnv } from '../support/child-env.ts';
+import { signedFetch } from './support/signed-fetch.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -16,23 +22,19 @@ afterEach(async () => {
 });
 
 /** Starts `npm start`'s entry on a free port in a fresh BROKER_HOME and waits for its banner. */
-const startMain = async (): Promise<{
+const startMain = async (
+  givenHome?: string,
+): Promise<{
   child: ChildProcess;
   home: string;
   banner: string;
   exited: Promise<number | null>;
 }> => {
-  const home = await mkdtemp(join(tmpdir(), 'broker-main-'));
-  homes.push(home);
+  const home = givenHome ?? (await mkdtemp(join(tmpdir(), 'broker-main-')));
+  if (givenHome === undefined) homes.push(home);
   const child = spawn(process.execPath, ['--import', 'tsx', 'shared/local/main.ts'], {
     cwd: REPO,
-    env: {
-      ...process.env,
-      BROKER_HOME: home,
-      BROKER_PORT: '0',
-      BROKER_IDENTITY_URL: '',
-      BROKER_CANVAS_URL: '',
-    },
+    env: childEnv({ BROKER_HOME: home, BROKER_PORT: '0' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -54,6 +56,39 @@ const startMain = async (): Promise<{
   });
   child.stderr!.resume();
   return { child, home, banner, exited };
+};
+
+/** Runs main.ts to its exit on `home` (expected to fail), with its exit code and stderr. */
+const runMainToExit = (home: string): Promise<{ code: number | null; stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'shared/local/main.ts'], {
+      cwd: REPO,
+      env: childEnv({ BROKER_HOME: home, BROKER_PORT: '0' }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const timer = setTimeout(() => reject(new Error('the second start did not exit within 60 s')), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+
+/** Every file under `dir`, by relative path, with its SHA-256. */
+const hashTree = async (dir: string): Promise<Record<string, string>> => {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[path.slice(dir.length + 1)] = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  }
+  return out;
 };
 
 const exists = (path: string): Promise<boolean> =>
@@ -88,4 +123,60 @@ describe('npm start (shared/local/main.ts)', () => {
       expect(await exists(join(home, 'dynamodb', 'embedded-dynamo.pid'))).toBe(false);
     },
   );
+
+  it('refuses a second start on a running home: non-zero exit, a clear message, every file unchanged, the first still mints', async () => {
+    const first = await startMain();
+    const credentials = JSON.parse(
+      await readFile(join(first.home, 'credentials.json'), 'utf8'),
+    ) as LocalCredentials;
+    const client = makeBrokerClient({
+      endpoint: credentials.endpoint,
+      region: credentials.region,
+      credentials,
+    });
+    const before = await client.getToken('dap');
+    registerCanary(before.token);
+    const files = await hashTree(first.home);
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(['broker.lock', 'secrets.json', 'credentials.json']),
+    );
+
+    const second = await runMainToExit(first.home);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain(
+      `BROKER_HOME ${first.home} is in use by another local broker (process ${first.child.pid})`,
+    );
+    expect(await hashTree(first.home)).toEqual(files);
+
+    // The first instance's secrets are still the ones its simulator knows: a purge forces a new
+    // mint, and it succeeds (it used to fail with UPSTREAM_FATAL, 401 Invalid client credentials).
+    const purge = await signedFetch(credentials.endpoint, '/v1/credentials/dap/token', credentials, {
+      method: 'DELETE',
+    });
+    expect(purge.status).toBe(200);
+    const fresh = makeBrokerClient({
+      endpoint: credentials.endpoint,
+      region: credentials.region,
+      credentials,
+    });
+    const after = await fresh.getToken('dap');
+    registerCanary(after.token);
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(await exists(join(first.home, 'broker.lock'))).toBe(false);
+  });
+
+  it('takes over the lock a crashed broker left behind', async () => {
+    const first = await startMain();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(await exists(join(first.home, 'broker.lock'))).toBe(true);
+    const second = await startMain(first.home);
+    const lock = JSON.parse(await readFile(join(first.home, 'broker.lock'), 'utf8')) as { pid: number };
+    expect(lock.pid).toBe(second.child.pid);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
 });
