@@ -93,7 +93,11 @@ const parseAmzDate = (value: string | undefined): number | undefined => {
 const formatAmzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
 
 const headerValue = (value: string | readonly string[] | undefined): string | undefined =>
-  typeof value === 'string' ? value : value === undefined ? undefined : value.join(',');
+  typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : undefined;
+
+/** A header the request really has: own properties only, whatever the map's prototype. */
+const ownHeader = (request: ReceivedRequest, name: string): string | undefined =>
+  Object.hasOwn(request.headers, name) ? headerValue(request.headers[name]) : undefined;
 
 /** The signer's query bag: one value as a string, repeated names as an array. */
 const toQueryBag = (raw: string): Record<string, string | string[]> | undefined => {
@@ -254,15 +258,19 @@ export const makeSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier 
     return undefined;
   };
 
-  /** Only the headers the caller signed take part, with the values they arrived with. */
+  /**
+   * Only the headers the caller signed take part, with the values they arrived with. Both maps
+   * are read and built without prototypes: a signed header named `constructor`, `toString` or
+   * `__proto__` is an ordinary (absent or present) header, never `Object.prototype`'s member.
+   */
   const signedHeaderBag = (
     request: ReceivedRequest,
     names: readonly string[],
   ): Record<string, string> | undefined => {
-    const bag: Record<string, string> = {};
+    const bag: Record<string, string> = Object.create(null);
     for (const name of names) {
       if (name === 'x-amz-date' || name === 'authorization') continue;
-      const value = headerValue(request.headers[name]);
+      const value = ownHeader(request, name);
       if (value === undefined) return undefined;
       bag[name] = value;
     }
@@ -270,13 +278,24 @@ export const makeSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier 
   };
 
   const checkPayloadHash = (request: ReceivedRequest): boolean => {
-    const declared = headerValue(request.headers['x-amz-content-sha256']);
+    const declared = ownHeader(request, 'x-amz-content-sha256');
     return declared === undefined || declared === sha256Hex(request.body);
   };
 
-  const decodePath = (path: string): string | undefined => {
+  /**
+   * The path the signature covers: the path exactly as it came on the wire (still
+   * percent-encoded), which the signer then URI-encodes once more. That is SigV4's canonical URI
+   * for every service but S3 ("each path segment must be URI-encoded twice"): botocore quotes
+   * the already-encoded request path, and @smithy/signature-v4's getCanonicalPath escapes the
+   * path the SDK serializer already encoded, so `/v1/credentials/d%61p` is signed as
+   * `/v1/credentials/d%2561p`, which is what API Gateway checks. Decoding first (as this did)
+   * made the canonical URI `/v1/credentials/dap` and refused every such signature. A path that
+   * does not decode is refused outright.
+   */
+  const wirePath = (path: string): string | undefined => {
     try {
-      return decodeURIComponent(path);
+      decodeURIComponent(path);
+      return path;
     } catch {
       return undefined;
     }
@@ -290,8 +309,8 @@ export const makeSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier 
     const auth = parseAuthorizationHeader(authorization);
     if (typeof auth === 'string') return incomplete(auth);
     const entry = signers.get(auth.accessKeyId);
-    if (!entry || request.headers['x-amz-security-token'] !== undefined) return UNKNOWN_KEY;
-    const amzDate = headerValue(request.headers['x-amz-date']);
+    if (!entry || ownHeader(request, 'x-amz-security-token') !== undefined) return UNKNOWN_KEY;
+    const amzDate = ownHeader(request, 'x-amz-date');
     const signedAt = parseAmzDate(amzDate);
     if (amzDate === undefined || signedAt === undefined) {
       return incomplete("Authorization header requires existence of a valid 'X-Amz-Date' header.");
@@ -302,7 +321,7 @@ export const makeSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier 
     const skewProblem = checkSkew(signedAt, amzDate, 0);
     if (skewProblem) return skewProblem;
     const headers = signedHeaderBag(request, auth.signedHeaders);
-    const path = decodePath(request.path);
+    const path = wirePath(request.path);
     if (!headers || path === undefined || !checkPayloadHash(request)) return BAD_SIGNATURE;
 
     const signed = await entry.signer.sign(
@@ -346,7 +365,7 @@ export const makeSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier 
     const skewProblem = checkSkew(signedAt, amzDate, expiresIn * 1000);
     if (skewProblem) return skewProblem;
     const headers = signedHeaderBag(request, auth.signedHeaders);
-    const path = decodePath(request.path);
+    const path = wirePath(request.path);
     if (!headers || path === undefined || !checkPayloadHash(request)) return BAD_SIGNATURE;
 
     // presign() writes the auth parameters itself; the others take part exactly as received.
@@ -378,7 +397,7 @@ export const makeSigV4Verifier = (options: SigV4VerifierOptions): SigV4Verifier 
     async verify(request) {
       const query = toQueryBag(request.query);
       if (!query) return BAD_SIGNATURE;
-      const authorization = headerValue(request.headers.authorization);
+      const authorization = ownHeader(request, 'authorization');
       if (authorization !== undefined) return verifyHeaderAuth(request, authorization, query);
       if (query['X-Amz-Algorithm'] !== undefined) return verifyPresigned(request, query);
       return UNSIGNED;

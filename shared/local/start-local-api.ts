@@ -65,6 +65,25 @@ const splitUrl = (url: string): { path: string; query: string } => {
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
 };
 
+/**
+ * The headers as the caller sent them, by lower-case name (repeated ones as a list, which the
+ * verifier joins with ',' as SigV4 canonicalizes them), in a map without a prototype. Built from
+ * `rawHeaders` rather than taken from Node's `req.headers`, which drops a header named
+ * `__proto__` and joins repeats its own way: the signature must be checked over what came in.
+ */
+const receivedHeaders = (raw: readonly string[]): Record<string, string | string[]> => {
+  const map: Record<string, string | string[]> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const current = map[name];
+    if (current === undefined) map[name] = value;
+    else if (Array.isArray(current)) current.push(value);
+    else map[name] = [current, value];
+  }
+  return map;
+};
+
 type BodyRead =
   | { readonly kind: 'body'; readonly bytes: Buffer }
   | { readonly kind: 'too-large' }
@@ -211,7 +230,7 @@ export const startLocalApi = async (options: LocalApiOptions): Promise<LocalApi>
       method,
       path,
       query,
-      headers: req.headers,
+      headers: receivedHeaders(req.rawHeaders),
       body: read.bytes,
     });
     if (!verdict.ok) {

@@ -85,8 +85,11 @@ const matchResource = (
  * parameters, and the IAM identity of the access key that signed the request.
  */
 export const toProxyEvent = (input: ProxyEventInput): APIGatewayProxyEvent => {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Maps without prototypes, filled from caller-chosen names: a header named `constructor`,
+  // `toString` or `__proto__` is just a header, never Object.prototype's member (which used to
+  // make `values.push` throw and the request a 500).
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i + 1 < input.rawHeaders.length; i += 2) {
     const name = input.rawHeaders[i]!;
     const value = input.rawHeaders[i + 1]!;
@@ -99,8 +102,8 @@ export const toProxyEvent = (input: ProxyEventInput): APIGatewayProxyEvent => {
   // A malformed query was already refused by signature verification; an empty map is the fallback.
   const query = parseRawQuery(input.rawQuery) ?? new Map<string, string[]>();
   const hasQuery = query.size > 0;
-  const queryStringParameters: Record<string, string> = {};
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  const queryStringParameters: Record<string, string> = Object.create(null);
+  const multiValueQueryStringParameters: Record<string, string[]> = Object.create(null);
   for (const [name, values] of query) {
     queryStringParameters[name] = values[values.length - 1]!;
     multiValueQueryStringParameters[name] = values;

@@ -51,7 +51,8 @@ const signed = async (
   draft: Draft = {},
   options: { key?: typeof KEY; at?: number; region?: string; service?: string } = {},
 ): Promise<ReceivedRequest> => {
-  const path = draft.path ?? '/v1/credentials/dap/token';
+  // As an AWS SDK does: the serializer percent-encodes the path, the signer encodes it once more.
+  const path = encodeURI(draft.path ?? '/v1/credentials/dap/token');
   const body = draft.body ?? '{"minTtlSeconds":60}';
   const request = await signerFor(options.key ?? KEY, options.region, options.service).sign(
     {
@@ -68,7 +69,7 @@ const signed = async (
   );
   return {
     method: request.method,
-    path: encodeURI(path),
+    path,
     query: toWire(draft.query),
     headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
     body,
@@ -284,5 +285,141 @@ describe('makeSigV4Verifier', () => {
     const request = await signed();
     expect(await verifierAt().verify({ ...request, path: '/v1/%E0%A4%A' })).toMatchObject({ ok: false });
     expect(await verifierAt().verify({ ...request, query: 'a=%' })).toMatchObject({ ok: false });
+  });
+
+  describe('percent-encoded paths, as API Gateway checks them (canonical URI encoded twice)', () => {
+    // Signed by botocore 1.43 (SigV4Auth, service execute-api) with KEY at NOW for
+    // POST http://127.0.0.1:8787<path>, body {"minTtlSeconds":60}, content-type application/json.
+    // botocore's canonical URI for `/v1/credentials/d%61p/token` is `/v1/credentials/d%2561p/token`.
+    const botocore = (path: string, signature: string): ReceivedRequest => ({
+      method: 'POST',
+      path,
+      query: '',
+      headers: {
+        host: HOST,
+        'content-type': 'application/json',
+        'x-amz-date': '20250115T120000Z',
+        authorization: `AWS4-HMAC-SHA256 Credential=${KEY.accessKeyId}/20250115/us-east-1/execute-api/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=${signature}`,
+      },
+      body: '{"minTtlSeconds":60}',
+    });
+
+    it('accepts botocore signatures over an escaped unreserved character and an escaped space', async () => {
+      const dap = botocore(
+        '/v1/credentials/d%61p/token',
+        'c3b7ae08deafb6f8400270e58b1346d14f18878fafbe35495c6cae57ff03ccf4',
+      );
+      const spaced = botocore(
+        '/v1/credentials/my%20cred/token',
+        '3ad25850876bf42a2236758565f38d11a083559d0eb9595a185427e72b738bdd',
+      );
+      expect(await verifierAt().verify(dap)).toMatchObject({ ok: true, accessKeyId: KEY.accessKeyId });
+      expect(await verifierAt().verify(spaced)).toMatchObject({ ok: true, accessKeyId: KEY.accessKeyId });
+    });
+
+    it('binds the signature to the wire form: the same path spelled another way is refused', async () => {
+      const dap = botocore(
+        '/v1/credentials/d%61p/token',
+        'c3b7ae08deafb6f8400270e58b1346d14f18878fafbe35495c6cae57ff03ccf4',
+      );
+      expect(await verifierAt().verify({ ...dap, path: '/v1/credentials/dap/token' })).toMatchObject({
+        reason: 'bad-signature',
+      });
+    });
+
+    it('accepts the AWS SDK for JavaScript signer on an encoded path, header and presigned forms', async () => {
+      const wire = '/v1/credentials/d%61p/token';
+      const header = await signerFor(KEY).sign(
+        {
+          method: 'GET',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          path: wire,
+          query: {},
+          headers: { host: HOST },
+        },
+        { signingDate: new Date(NOW) },
+      );
+      expect(
+        await verifierAt().verify({
+          method: 'GET',
+          path: wire,
+          query: '',
+          headers: header.headers,
+          body: '',
+        }),
+      ).toMatchObject({ ok: true });
+      const presigned = await signerFor(KEY).presign(
+        {
+          method: 'GET',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          path: wire,
+          query: {},
+          headers: { host: HOST },
+        },
+        { signingDate: new Date(NOW), expiresIn: 60 },
+      );
+      const query = Object.entries(presigned.query ?? {})
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+        .join('&');
+      expect(
+        await verifierAt().verify({ method: 'GET', path: wire, query, headers: { host: HOST }, body: '' }),
+      ).toMatchObject({ ok: true });
+    });
+
+    it('refuses a signature over the decoded path (a single-encoded canonical URI), as API Gateway does', async () => {
+      const single = await signerFor(KEY).sign(
+        {
+          method: 'GET',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          path: '/v1/credentials/my cred/token',
+          query: {},
+          headers: { host: HOST },
+        },
+        { signingDate: new Date(NOW) },
+      );
+      const request = {
+        method: 'GET',
+        path: '/v1/credentials/my%20cred/token',
+        query: '',
+        headers: single.headers,
+        body: '',
+      };
+      expect(await verifierAt().verify(request)).toMatchObject({ reason: 'bad-signature' });
+    });
+  });
+
+  describe('header names that are Object.prototype members', () => {
+    const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+
+    it.each(PROTO_NAMES)(
+      'refuses SignedHeaders naming an absent header %s with 403, never a throw',
+      async (name) => {
+        const request = await signed();
+        const authorization = (request.headers.authorization as string).replace(
+          'SignedHeaders=',
+          `SignedHeaders=${name};`,
+        );
+        const verdict = await verifierAt().verify({
+          ...request,
+          headers: { ...request.headers, authorization },
+        });
+        expect(verdict).toMatchObject({ ok: false });
+        expect(verdict.ok === false && verdict.errorType).toMatch(/Signature/);
+      },
+    );
+
+    it.each(PROTO_NAMES)(
+      'accepts a request that really carries and signs a header named %s',
+      async (name) => {
+        // Object.fromEntries makes `__proto__` an own property, as Node's header parser does.
+        const extra = Object.fromEntries([[name, 'value-1']]) as Record<string, string>;
+        const request = await signed({ headers: extra });
+        expect(request.headers.authorization).toContain(name.toLowerCase());
+        expect(await verifierAt().verify(request)).toMatchObject({ ok: true });
+      },
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -270,5 +272,61 @@ describe('startLocalApi', () => {
     );
     expect(events).toHaveLength(0);
     expect((await signedFetch(api.url, '/v1/credentials', KEY)).status).toBe(200);
+  });
+
+  it.each(['constructor', '__proto__', 'toString'])(
+    'serves a signed request carrying a header named %s, and refuses SignedHeaders naming it when absent with 403',
+    async (name) => {
+      // node:http, not fetch: undici silently drops a header named __proto__.
+      const send = async (carry: boolean): Promise<number> => {
+        const { host, port } = new URL(api.url);
+        const signed = await new SignatureV4({
+          credentials: KEY,
+          region: 'us-east-1',
+          service: 'execute-api',
+          sha256: Hash.bind(null, 'sha256'),
+        }).sign({
+          method: 'POST',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          path: '/v1/credentials/dap/token',
+          query: {},
+          headers: { host, 'content-type': 'application/json', ...Object.fromEntries([[name, 'x']]) },
+          body: '{}',
+        });
+        const headers = Object.fromEntries(
+          Object.entries(signed.headers).filter(([key]) => carry || key !== name),
+        ) as Record<string, string>;
+        return new Promise((resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port: Number(port),
+              method: 'POST',
+              path: '/v1/credentials/dap/token',
+              headers,
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          req.end('{}');
+        });
+      };
+      expect(await send(true)).toBe(200);
+      expect(events.at(-1)?.multiValueHeaders[name]).toEqual(['x']);
+      expect(await send(false)).toBe(403);
+    },
+  );
+
+  it('verifies a percent-encoded path as API Gateway does and hands the handler the decoded id', async () => {
+    const answer = await signedFetch(api.url, '/v1/credentials/d%61p/token', KEY, { body: '{}' });
+    expect(answer.status).toBe(200);
+    expect(events.at(-1)).toMatchObject({
+      path: '/v1/credentials/d%61p/token',
+      pathParameters: { id: 'dap' },
+    });
   });
 });

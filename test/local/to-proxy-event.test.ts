@@ -106,4 +106,18 @@ describe('toProxyEvent', () => {
       isBase64Encoded: false,
     });
   });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'keeps a header or query parameter named %s as an ordinary entry',
+    (name) => {
+      const event = toProxyEvent(
+        input({ rawHeaders: ['Host', 'h', name, 'a', name, 'b'], rawQuery: `${name}=1&${name}=2` }),
+      );
+      expect(Object.hasOwn(event.headers, name)).toBe(true);
+      expect(event.headers[name]).toBe('b');
+      expect(event.multiValueHeaders[name]).toEqual(['a', 'b']);
+      expect(event.queryStringParameters?.[name]).toBe('2');
+      expect(event.multiValueQueryStringParameters?.[name]).toEqual(['1', '2']);
+    },
+  );
 });

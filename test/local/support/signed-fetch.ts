@@ -52,7 +52,9 @@ export const signedFetch = async (
         protocol: url.protocol,
         hostname: url.hostname,
         port: Number(url.port),
-        path: decodeURIComponent(url.pathname),
+        // The wire path, still percent-encoded, as the AWS SDKs sign it (the signer encodes it
+        // once more: SigV4's canonical URI for every service but S3).
+        path: url.pathname,
         query,
         headers,
         body: options.body,
