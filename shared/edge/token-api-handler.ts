@@ -7,6 +7,7 @@ import type { Logger, Metrics } from '../core/telemetry.ts';
 import { callerFromRequestContext } from './caller-identity.ts';
 import { toPublicError } from './error-table.ts';
 import { errorResponse, jsonResponse } from './http-response.ts';
+import { logFailure } from './log-failure.ts';
 import { parseJsonBody } from './parse-json-body.ts';
 import {
   assertOnlyFields,
@@ -129,12 +130,7 @@ export const makeTokenApiHandler = (deps: TokenApiHandlerDeps): TokenApiHandler 
         status: answer.status,
         code: answer.code,
       };
-      try {
-        if (answer.status >= 500) logger.error('request failed', { ...fields, error });
-        else logger.info('request rejected', fields);
-      } catch {
-        // A broken log sink must not turn the answer into a thrown error.
-      }
+      logFailure(logger, 'request', answer, fields, error);
       // RFC 9110: a 405 lists the methods the resource does support.
       return errorResponse(answer, requestId, allow === undefined ? undefined : { Allow: allow });
     }

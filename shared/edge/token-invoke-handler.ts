@@ -4,6 +4,7 @@ import type { ErrorCode } from '../core/errors.ts';
 import { BadRequestError } from '../core/errors.ts';
 import type { Logger } from '../core/telemetry.ts';
 import { toPublicError } from './error-table.ts';
+import { logFailure } from './log-failure.ts';
 import { assertOnlyFields, readCredentialId, readMinTtlSeconds, readParams } from './request-fields.ts';
 import { type TokenBody, toTokenBody } from './response-views.ts';
 
@@ -76,12 +77,7 @@ export const makeTokenInvokeHandler = (deps: TokenInvokeHandlerDeps): TokenInvok
     } catch (error) {
       const answer = toPublicError(error);
       const fields = { requestId, credentialId, status: answer.status, code: answer.code };
-      try {
-        if (answer.status >= 500) logger.error('invoke failed', { ...fields, error });
-        else logger.info('invoke rejected', fields);
-      } catch {
-        // A broken log sink must not turn the typed answer into a thrown error.
-      }
+      logFailure(logger, 'invoke', answer, fields, error);
       const body = { code: answer.code, message: answer.message, requestId };
       return {
         error:

@@ -25,7 +25,8 @@ export const makeConsoleLogger = (options: ConsoleLoggerOptions): Logger => {
     (level: ConsoleLogLevel) =>
     (message: string, fields?: LogFields): void => {
       if (RANK[level] < threshold) return;
-      const safe = safeLogFields(fields);
+      // As the Lambda logger: error stacks at ERROR only.
+      const safe = safeLogFields(fields, { stacks: level === 'error' });
       const tail = safe === undefined || Object.keys(safe).length === 0 ? '' : ` ${JSON.stringify(safe)}`;
       options.write(`${new Date(now()).toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${tail}`);
     };

@@ -91,6 +91,6 @@ describe('the token-invoke handler', () => {
     expect(error.code).toBe('TOKEN_UNAVAILABLE');
     expect(error.message).not.toContain('broker-tokens');
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(logger.entries.at(-1)).toMatchObject({ level: 'error', fields: { code: 'TOKEN_UNAVAILABLE' } });
+    expect(logger.entries.at(-1)).toMatchObject({ level: 'warn', fields: { code: 'TOKEN_UNAVAILABLE' } });
   });
 });

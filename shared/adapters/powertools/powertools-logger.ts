@@ -11,7 +11,8 @@ export const makePowertoolsLogger = (logger: PowertoolsLogger): Logger => {
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: LogFields): void => {
-      const safe = safeLogFields(fields);
+      // Stacks only at ERROR: below it, failures are expected ones (see shared/edge/log-failure.ts).
+      const safe = safeLogFields(fields, { stacks: level === 'error' });
       if (safe === undefined) logger[level](message);
       else logger[level](message, safe);
     };

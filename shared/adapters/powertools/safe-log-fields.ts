@@ -23,14 +23,15 @@ const framesOf = (stack: string | undefined): string[] | undefined =>
     .filter((line) => line.startsWith('at '))
     .slice(0, 20);
 
-const errorView = (error: Error, depth: number): Record<string, unknown> => {
+const errorView = (error: Error, depth: number, stacks: boolean): Record<string, unknown> => {
   const cause = error.cause;
   const causeView =
     cause === undefined || depth >= MAX_DEPTH
       ? undefined
       : cause instanceof Error
-        ? errorView(cause, depth + 1)
+        ? errorView(cause, depth + 1, stacks)
         : { type: typeof cause };
+  const stack = stacks ? framesOf(error.stack) : undefined;
   if (isBrokerError(error)) {
     return {
       name: error.name,
@@ -39,19 +40,19 @@ const errorView = (error: Error, depth: number): Record<string, unknown> => {
       retryAfterSeconds: error.retryAfterSeconds,
       upstreamStatus: error.upstreamStatus,
       details: error.details,
-      stack: framesOf(error.stack),
+      stack,
       cause: causeView,
     };
   }
   return {
     name: error.name,
     message: safeText(error.message, 300),
-    stack: framesOf(error.stack),
+    stack,
     cause: causeView,
   };
 };
 
-const jsonSafe = (value: unknown, depth: number): unknown => {
+const jsonSafe = (value: unknown, depth: number, stacks: boolean): unknown => {
   switch (typeof value) {
     case 'string':
       return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}...` : value;
@@ -67,30 +68,44 @@ const jsonSafe = (value: unknown, depth: number): unknown => {
       return undefined;
   }
   if (value === null) return null;
-  if (value instanceof Error) return errorView(value, 0);
+  if (value instanceof Error) return errorView(value, 0, stacks);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   // Depth also bounds cycles: a self-referencing object ends as '[...]', never a throw.
   if (depth >= MAX_DEPTH) return '[...]';
-  if (Array.isArray(value)) return value.slice(0, MAX_ITEMS).map((item) => jsonSafe(item, depth + 1) ?? null);
+  if (Array.isArray(value))
+    return value.slice(0, MAX_ITEMS).map((item) => jsonSafe(item, depth + 1, stacks) ?? null);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[binary]';
   const out: Record<string, unknown> = {};
   let count = 0;
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
     if (count++ >= MAX_ITEMS) break;
-    out[key] = jsonSafe(item, depth + 1);
+    out[key] = jsonSafe(item, depth + 1, stacks);
   }
   return out;
 };
+
+export interface SafeLogOptions {
+  /**
+   * Keep errors' stack frames (default true). The loggers keep them at ERROR only: an expected
+   * failure logged at WARN (a 4xx, a 503 with Retry-After) is one short line, not 2 KB of frames
+   * that page an operator for nothing.
+   */
+  readonly stacks?: boolean;
+}
 
 /**
  * Log fields made safe for `JSON.stringify` and for Powertools: no throws on bigint or cycles,
  * errors reduced to what may be logged, binary never dumped, reserved keys renamed.
  */
-export const safeLogFields = (fields: LogFields | undefined): Record<string, unknown> | undefined => {
+export const safeLogFields = (
+  fields: LogFields | undefined,
+  options: SafeLogOptions = {},
+): Record<string, unknown> | undefined => {
   if (fields === undefined) return undefined;
+  const stacks = options.stacks ?? true;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    const safe = jsonSafe(value, 1);
+    const safe = jsonSafe(value, 1, stacks);
     if (safe !== undefined) out[RESERVED.has(key) ? `field_${key}` : key] = safe;
   }
   return out;
