@@ -51,7 +51,7 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
       import('../adapters/aws/kms-envelope-cipher.ts'),
     ]);
     const client = makeKmsClient({ region: env.region, timeoutMs: KMS_TIMEOUT_MS });
-    return makeKmsEnvelopeCipher({ client, keyArn: env.envelopeKeyArn });
+    return makeKmsEnvelopeCipher({ client, keyArn: env.envelopeKeyArn, clock });
   });
   const secrets = makeCachedSecretSource(
     makeLazySecretSource(async () => {

@@ -1,7 +1,9 @@
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { Clock } from '../../core/clock.ts';
 import type { EncryptionContext, Envelope, EnvelopeCipher } from '../../core/envelope-cipher.ts';
 import { ConfigInvalidError, DecryptionFailedError, EncryptionFailedError } from '../../core/errors.ts';
 import { contextAad, decodeAesGcm, encodeAesGcm, openAesGcm, sealAesGcm } from '../crypto/aes-gcm.ts';
+import { systemClock } from '../system-clock.ts';
 import { translateKmsError } from './kms-error-translation.ts';
 
 export interface KmsEnvelopeCipherDeps {
@@ -10,10 +12,26 @@ export interface KmsEnvelopeCipherDeps {
   readonly keyArn: string;
   /** Decrypted data keys kept in memory (least recently used evicted). 0 disables the cache. */
   readonly cacheSize?: number;
+  /**
+   * How long a decrypted data key may be reused without asking KMS again, counted from the
+   * Decrypt that produced it (uses do not extend it). Bounds how long a disabled or revoked KMS
+   * key, or a changed key policy, goes unnoticed by a warm instance, and how long a plaintext
+   * data key sits in memory. Default 5 minutes; must be positive.
+   */
+  readonly cacheMaxAgeMs?: number;
+  /** Only for the cache's age; defaults to the system clock. */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 const DEFAULT_CACHE_SIZE = 100;
+const DEFAULT_CACHE_MAX_AGE_MS = 5 * 60_000;
 const DATA_KEY_BYTES = 32;
+
+interface CachedKey {
+  readonly key: Buffer;
+  /** When KMS handed it out (clock time); the entry is stale from `decryptedAt + maxAge` on. */
+  readonly decryptedAt: number;
+}
 
 interface SharedDecrypt {
   readonly promise: Promise<Buffer>;
@@ -30,9 +48,16 @@ export const makeKmsEnvelopeCipher = ({
   client,
   keyArn,
   cacheSize = DEFAULT_CACHE_SIZE,
+  cacheMaxAgeMs = DEFAULT_CACHE_MAX_AGE_MS,
+  clock = systemClock,
 }: KmsEnvelopeCipherDeps): EnvelopeCipher => {
   if (!Number.isInteger(cacheSize) || cacheSize < 0) {
     throw new ConfigInvalidError('The KMS data-key cache size must be a non-negative integer.');
+  }
+  if (!Number.isSafeInteger(cacheMaxAgeMs) || cacheMaxAgeMs <= 0) {
+    throw new ConfigInvalidError(
+      'The KMS data-key cache age must be a positive whole number of milliseconds.',
+    );
   }
   if (typeof keyArn !== 'string' || keyArn === '') {
     throw new ConfigInvalidError('A KMS key ARN is required for the envelope cipher.');
@@ -40,20 +65,32 @@ export const makeKmsEnvelopeCipher = ({
 
   // Every instance reads the same few items over and over; without this each shared-tier hit would
   // pay a KMS round trip (and KMS request quota). Map order is recency order: first = oldest.
-  const cache = new Map<string, Buffer>();
+  const cache = new Map<string, CachedKey>();
   // Concurrent opens of one envelope share one Decrypt call.
   const inflight = new Map<string, SharedDecrypt>();
 
-  const remember = (cacheKey: string, key: Buffer): void => {
-    if (cacheSize === 0) return;
-    cache.get(cacheKey)?.fill(0);
+  const isStale = (entry: CachedKey, now: number): boolean =>
+    // A clock that went backwards also ends the entry: its age can no longer be trusted.
+    now - entry.decryptedAt >= cacheMaxAgeMs || now < entry.decryptedAt;
+
+  const forget = (cacheKey: string, entry: CachedKey): void => {
     cache.delete(cacheKey);
+    entry.key.fill(0);
+  };
+
+  const remember = (cacheKey: string, key: Buffer, decryptedAt: number): void => {
+    if (cacheSize === 0) return;
+    const previous = cache.get(cacheKey);
+    if (previous) forget(cacheKey, previous);
+    // Expired keys go on every miss (at most cacheSize entries to look at), so none lingers in
+    // memory past its age just because nobody asked for it again.
+    const now = clock.now();
+    for (const [name, entry] of cache) if (isStale(entry, now)) forget(name, entry);
     // The cache owns its own copy, so zeroing the in-flight copy after use cannot touch it.
-    cache.set(cacheKey, Buffer.from(key));
+    cache.set(cacheKey, { key: Buffer.from(key), decryptedAt });
     for (const [oldest, evicted] of cache) {
       if (cache.size <= cacheSize) break;
-      cache.delete(oldest);
-      evicted.fill(0);
+      forget(oldest, evicted);
     }
   };
 
@@ -91,18 +128,21 @@ export const makeKmsEnvelopeCipher = ({
     use: (key: Buffer) => T,
   ): Promise<T> => {
     const cached = cache.get(cacheKey);
-    if (cached) {
+    if (cached && isStale(cached, clock.now())) forget(cacheKey, cached);
+    else if (cached) {
       cache.delete(cacheKey);
       cache.set(cacheKey, cached);
-      return use(cached);
+      return use(cached.key);
     }
     let shared = inflight.get(cacheKey);
     if (!shared) {
+      // The age counts from before the call: KMS vouched for the key no later than this.
+      const askedAt = clock.now();
       const promise = decryptDataKey(encryptedKey, context).then(
         (key) => {
           // Removed before any waiter resumes, so nobody can join after the key may be zeroed.
           inflight.delete(cacheKey);
-          remember(cacheKey, key);
+          remember(cacheKey, key, askedAt);
           return key;
         },
         (error: unknown) => {

@@ -31,6 +31,7 @@ import {
   EncryptionFailedError,
 } from '../../../shared/core/errors.ts';
 import { findCanaryLeaks, makeCanary } from '../../support/canary.ts';
+import { makeFakeClock } from '../../support/fake-clock.ts';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kms = mockClient(KMSClient);
@@ -292,6 +293,97 @@ describe('KMS envelope cipher', () => {
       expect(decryptCalls()).toBe(3);
       await cipher.open(b, contextA);
       expect(decryptCalls()).toBe(4);
+    });
+
+    describe('age bound', () => {
+      const MAX_AGE = 60_000;
+      const aged = (clock = makeFakeClock()) => ({
+        clock,
+        cipher: makeKmsEnvelopeCipher({ client, keyArn: KEY_ARN, cacheMaxAgeMs: MAX_AGE, clock }),
+      });
+
+      it('reuses a data key until its age, then asks KMS again', async () => {
+        fakeKms();
+        const { clock, cipher } = aged();
+        const plaintext = token();
+        const envelope = await cipher.seal(plaintext, contextA);
+        await cipher.open(envelope, contextA);
+        clock.advance(MAX_AGE - 1);
+        await expect(cipher.open(envelope, contextA)).resolves.toBe(plaintext);
+        expect(decryptCalls()).toBe(1);
+        clock.advance(1);
+        await expect(cipher.open(envelope, contextA)).resolves.toBe(plaintext);
+        expect(decryptCalls()).toBe(2);
+      });
+
+      it('counts the age from the Decrypt, not from the last use', async () => {
+        fakeKms();
+        const { clock, cipher } = aged();
+        const envelope = await cipher.seal(token(), contextA);
+        await cipher.open(envelope, contextA);
+        for (let i = 0; i < 4; i += 1) {
+          clock.advance(MAX_AGE / 4);
+          await cipher.open(envelope, contextA);
+        }
+        // Opens at 15, 30 and 45 s were hits; the one at 60 s asked again.
+        expect(decryptCalls()).toBe(2);
+      });
+
+      it('notices a KMS key disabled after its data key was cached, once the age has passed', async () => {
+        fakeKms();
+        const { clock, cipher } = aged();
+        const envelope = await cipher.seal(token(), contextA);
+        await cipher.open(envelope, contextA);
+        kms.on(DecryptCommand).rejects(new DisabledException({ $metadata: {}, message: 'disabled' }));
+        await cipher.open(envelope, contextA);
+        clock.advance(MAX_AGE);
+        await expect(cipher.open(envelope, contextA)).rejects.toBeInstanceOf(BrokerError);
+      });
+
+      it('asks KMS again when the clock went backwards', async () => {
+        fakeKms();
+        const { clock, cipher } = aged();
+        const envelope = await cipher.seal(token(), contextA);
+        await cipher.open(envelope, contextA);
+        clock.advance(-1);
+        await cipher.open(envelope, contextA);
+        expect(decryptCalls()).toBe(2);
+      });
+
+      it('drops expired keys on a miss, so a bounded cache holds no stale entries', async () => {
+        fakeKms();
+        const { clock, cipher } = aged();
+        const [a, b] = await Promise.all([1, 2].map(() => cipher.seal(token(), contextA)));
+        if (!a || !b) throw new Error('seal failed');
+        await cipher.open(a, contextA);
+        clock.advance(MAX_AGE);
+        await cipher.open(b, contextA);
+        await cipher.open(b, contextA);
+        await cipher.open(a, contextA);
+        expect(decryptCalls()).toBe(3);
+      });
+
+      it('defaults to 5 minutes', async () => {
+        fakeKms();
+        const clock = makeFakeClock();
+        const cipher = makeKmsEnvelopeCipher({ client, keyArn: KEY_ARN, clock });
+        const envelope = await cipher.seal(token(), contextA);
+        await cipher.open(envelope, contextA);
+        clock.advance(5 * 60_000 - 1);
+        await cipher.open(envelope, contextA);
+        expect(decryptCalls()).toBe(1);
+        clock.advance(1);
+        await cipher.open(envelope, contextA);
+        expect(decryptCalls()).toBe(2);
+      });
+
+      it('refuses a zero, negative or fractional age at construction', () => {
+        for (const cacheMaxAgeMs of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
+          expect(() => makeKmsEnvelopeCipher({ client, keyArn: KEY_ARN, cacheMaxAgeMs })).toThrow(
+            ConfigInvalidError,
+          );
+        }
+      });
     });
 
     it('does not remember a failed Decrypt', async () => {
