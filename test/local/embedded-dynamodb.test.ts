@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,12 @@ import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token
 import { StoreUnavailableError } from '../../shared/core/errors.ts';
 import type { TokenRecord } from '../../shared/core/token-store.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../shared/local/embedded-dynamodb.ts';
+
+/**
+ * A pid no process can have (above Linux's PID_MAX_LIMIT and any other system's): a holder that
+ * "no longer runs" without relying on a just-exited pid staying unused on a busy machine.
+ */
+const NO_SUCH_PID = 0x7fffffff;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -63,12 +68,21 @@ describe('embedded DynamoDB (dynalite)', () => {
   });
 
   it('listens on the port it is given', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const server = await start({ port });
-    expect(server.endpoint).toBe(`http://127.0.0.1:${port}`);
+    // A port found free can be taken by any other process on the machine (another broker, a
+    // simulator, an outgoing connection) before dynalite binds it: a fresh one is tried then.
+    for (let attempt = 1; ; attempt += 1) {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as { port: number };
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      try {
+        const server = await start({ port });
+        expect(server.endpoint).toBe(`http://127.0.0.1:${port}`);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error;
+      }
+    }
   });
 
   it('makes new tables ACTIVE at once', async () => {
@@ -136,8 +150,7 @@ describe('embedded DynamoDB (dynalite)', () => {
     const path = await tempFolder();
     const server = await start({ path });
     await server.stop();
-    const { pid } = spawnSync(process.execPath, ['-e', '']);
-    await writeFile(join(path, 'embedded-dynamo.pid'), String(pid));
+    await writeFile(join(path, 'embedded-dynamo.pid'), String(NO_SUCH_PID));
     expect(await tableNames(await start({ path }))).toEqual([]);
   });
 

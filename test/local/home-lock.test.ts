@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +15,11 @@ const tempHome = async (): Promise<string> => {
   return home;
 };
 
-/** The pid of a process that has already exited: a crashed holder. */
-const deadPid = (): number => {
-  const run = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
-    encoding: 'utf8',
-  });
-  return Number(run.stdout);
-};
+/**
+ * A pid no process can have (above Linux's PID_MAX_LIMIT and any other system's): a crashed holder
+ * without relying on a just-exited pid staying unused on a busy machine.
+ */
+const deadPid = (): number => 0x7fffffff;
 
 describe('claimHome', () => {
   it('claims a home with a lock naming this process, and releases it', async () => {

@@ -9,6 +9,7 @@ import { BrokerClientError, type BrokerToken, makeBrokerClient } from '../../sha
 import { fingerprint } from '../../shared/core/fingerprint.ts';
 import { type LocalBroker, startLocalBroker } from '../../shared/local/start-local-broker.ts';
 import { findCanaryLeaks, makeCapturingLogger, registerCanary } from '../support/canary.ts';
+import { childEnv } from '../support/child-env.ts';
 import { signedFetch } from './support/signed-fetch.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -157,11 +158,11 @@ describe('local mode, end to end', () => {
   });
 
   it('serves the CLI, run as a child process against this instance', async () => {
-    const { stdout, stderr } = await promisify(execFile)('npx', ['tsx', 'shared/client/cli.ts', 'dap'], {
-      cwd: REPO,
-      env: { ...process.env, BROKER_HOME: home, BROKER_ENDPOINT: '' },
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'shared/client/cli.ts', 'dap'],
+      { cwd: REPO, env: childEnv({ BROKER_HOME: home }), timeout: 60_000 },
+    );
     const token = stdout.trim();
     registerCanary(token);
     expect(stdout.endsWith('\n')).toBe(true);

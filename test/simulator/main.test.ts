@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorSeeds } from '../../shared/simulator/index.ts';
+import { childEnv } from '../support/child-env.ts';
 import { call } from './sim-test-kit.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -24,6 +25,7 @@ afterEach(() => {
 const startChild = async (): Promise<{ process: ChildProcess; seeds: SimulatorSeeds; firstLine: string }> => {
   const started = spawn(TSX, ['shared/simulator/main.ts', '--port', '0'], {
     cwd: ROOT,
+    env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = started;

@@ -96,7 +96,21 @@ export const startAwsStack = async (): Promise<AwsStack> => {
   const env: NodeJS.ProcessEnv = {
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    ...(process.env.AWS_ACCESS_KEY_ID ? {} : { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }),
+    // On the embedded dynalite nothing of the caller's AWS setup may take part: a profile, a
+    // session token or a global endpoint (a LocalStack, another local broker's store) would
+    // otherwise sign for or point at something else. Only an external DYNAMODB_ENDPOINT (which may
+    // be real AWS) keeps the caller's credentials.
+    ...(dynamo.embedded
+      ? {
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_SESSION_TOKEN: undefined,
+          AWS_PROFILE: undefined,
+          AWS_ENDPOINT_URL: undefined,
+        }
+      : process.env.AWS_ACCESS_KEY_ID
+        ? {}
+        : { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }),
     BROKER_TABLE_NAME: tableName,
     BROKER_ENVELOPE_KEY_ARN: KEY_ARN,
     BROKER_CONFIG: JSON.stringify(config),
@@ -113,7 +127,8 @@ export const startAwsStack = async (): Promise<AwsStack> => {
     apply() {
       for (const [name, value] of Object.entries(env)) {
         if (!saved.has(name)) saved.set(name, process.env[name]);
-        process.env[name] = value;
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
       }
     },
     async settled(credentialId, maxPolls = 50) {
