@@ -109,6 +109,9 @@ describe('runCli (npm run token)', () => {
   it('takes the endpoint from BROKER_ENDPOINT before the local file', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', KEY.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', KEY.secretAccessKey);
+    // A caller's profile would win over the keys above in the default chain.
+    vi.stubEnv('AWS_SESSION_TOKEN', '');
+    vi.stubEnv('AWS_PROFILE', '');
     const result = await run(['dap'], {
       BROKER_ENDPOINT: 'http://127.0.0.1:1',
       AWS_REGION: 'us-east-1',
