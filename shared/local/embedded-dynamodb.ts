@@ -1,9 +1,10 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../core/errors.ts';
+import { claimLockFile } from './home-lock.ts';
 
 export interface EmbeddedDynamoOptions {
   /** Folder of a LevelDB store that survives restarts; in memory when absent. */
@@ -32,39 +33,22 @@ const dynalite = createRequire(import.meta.url)('dynalite') as (options: Dynalit
 
 const LOCK_FILE = 'embedded-dynamo.pid';
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Claims `path` for this process. A second LevelDB open of the same folder does not fail cleanly in
- * dynalite: it surfaces later as an unhandled stream error that kills the process. A pid file beside
- * LevelDB's own files (LevelDB leaves files it does not know alone) turns that into a clear error,
- * and a lock left by a crashed process is taken over.
+ * dynalite: it surfaces later as an unhandled stream error that kills the process (and LevelDB
+ * rotates its LOG files before it even tries its own lock). A lock file beside LevelDB's own files
+ * (LevelDB leaves files it does not know alone) turns that into a clear error before anything is
+ * opened; a lock left by a crashed process is taken over (see claimLockFile).
  */
 const claimFolder = async (path: string): Promise<() => Promise<void>> => {
-  const lockPath = join(path, LOCK_FILE);
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
-      return () => rm(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-    }
-    const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-    if (Number.isSafeInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new StoreUnavailableError(`The local DynamoDB folder ${path} is in use by process ${holder}.`, {
-        details: { path, pid: holder },
-      });
-    }
-    await rm(lockPath, { force: true });
-  }
+  const lock = await claimLockFile(
+    join(path, LOCK_FILE),
+    (holder) =>
+      new StoreUnavailableError(`The local DynamoDB folder ${path} is in use by process ${holder.pid}.`, {
+        details: { path, pid: holder.pid },
+      }),
+  );
+  return () => lock.release();
 };
 
 const DRAIN_TIMEOUT_MS = 5_000;

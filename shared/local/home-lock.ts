@@ -46,6 +46,11 @@ const isAlive = (pid: number): boolean => {
 };
 
 const parseOwner = (text: string): LockOwner | undefined => {
+  // A bare pid: the dynalite folder lock as earlier versions wrote it, perhaps by one still running.
+  if (/^\d{1,10}\s*$/.test(text)) {
+    const pid = Number.parseInt(text, 10);
+    return pid > 0 ? { pid, nonce: '' } : undefined;
+  }
   try {
     const value = JSON.parse(text) as Partial<LockOwner>;
     if (!Number.isSafeInteger(value.pid) || (value.pid as number) <= 0 || typeof value.nonce !== 'string') {
@@ -78,28 +83,28 @@ const holdsLock = async (owner: LockOwner | undefined): Promise<boolean> => {
   return started === undefined || started === owner.started;
 };
 
-const inUse = (home: string, path: string, owner: LockOwner): StoreUnavailableError =>
-  new StoreUnavailableError(
-    `BROKER_HOME ${home} is in use by another local broker (process ${owner.pid}); stop that one first, or set BROKER_HOME to another folder. Nothing in it was changed.`,
-    { details: { home, lockPath: path, pid: owner.pid } },
-  );
+/** What a lock refuses with when its holder is alive. */
+export interface LockHolder {
+  readonly pid: number;
+}
 
 /**
- * Claims `home` for this process before anything in it is read for writing or written: the first
- * step of a local start. A second start on a live home fails here having written nothing (it only
- * reads the lock file), so the running broker's secrets, keys and tables stay byte-for-byte as
- * they were.
+ * Claims the lock file at `path` for this process, or throws `inUse(holder)` while another live
+ * process holds it. A refused claim writes nothing: it only reads the lock file.
  *
  * The lock is a file created atomically with its full content (written to a temp file, then
- * hard-linked into place: `link` fails with EEXIST when the lock exists, so two starts can never
+ * hard-linked into place: `link` fails with EEXIST when the lock exists, so two claims can never
  * both create it, and a reader never sees it half written). It names the holder's pid and, on
  * Linux, the holder's start time, so a lock left by a crashed process is recognised as stale even
  * when its pid has been reused, and taken over. Takeover moves the stale file aside under a name of
  * its own, checks that what it moved is the stale lock it judged (not a fresh claim that won a race
- * meanwhile, which it puts back), and only then claims.
+ * meanwhile, which it puts back), and only then claims. (Node has no flock(2); a pid lock is what
+ * works on every platform.)
  */
-export const claimHome = async (home: string): Promise<HomeLock> => {
-  const path = join(home, HOME_LOCK_FILE);
+export const claimLockFile = async (
+  path: string,
+  inUse: (holder: LockHolder) => Error,
+): Promise<HomeLock> => {
   const nonce = randomBytes(8).toString('hex');
   const started = await startTimeOf(process.pid);
   const mine: LockOwner = { pid: process.pid, nonce, ...(started === undefined ? {} : { started }) };
@@ -109,7 +114,7 @@ export const claimHome = async (home: string): Promise<HomeLock> => {
     const existing = await readLock(path);
     if (existing !== undefined) {
       const owner = parseOwner(existing);
-      if (owner !== undefined && (await holdsLock(owner))) throw inUse(home, path, owner);
+      if (owner !== undefined && (await holdsLock(owner))) throw inUse(owner);
       // Stale (or unreadable): move it aside, then make sure it was the file judged stale.
       const aside = `${path}.${nonce}.stale`;
       try {
@@ -120,11 +125,11 @@ export const claimHome = async (home: string): Promise<HomeLock> => {
       }
       const moved = await readLock(aside);
       if (moved !== existing) {
-        // A concurrent start claimed between our read and our rename: give its lock back.
+        // A concurrent claim won between our read and our rename: give its lock back.
         await link(aside, path).catch(() => undefined);
         await rm(aside, { force: true });
         const winner = parseOwner(moved ?? '');
-        if (winner !== undefined) throw inUse(home, path, winner);
+        if (winner !== undefined) throw inUse(winner);
         continue;
       }
       await rm(aside, { force: true });
@@ -151,9 +156,25 @@ export const claimHome = async (home: string): Promise<HomeLock> => {
     };
   }
   const owner = parseOwner((await readLock(path)) ?? '');
-  throw owner === undefined
-    ? new StoreUnavailableError(`BROKER_HOME ${home} could not be locked; another start is racing for it.`, {
-        details: { home, lockPath: path },
-      })
-    : inUse(home, path, owner);
+  if (owner !== undefined) throw inUse(owner);
+  throw new StoreUnavailableError(`${path} could not be locked; another start is racing for it.`, {
+    details: { lockPath: path },
+  });
+};
+
+/**
+ * Claims `home` for this process before anything in it is written: the first step of a local
+ * start. A second start on a live home fails here having written nothing, so the running
+ * broker's secrets, keys and tables stay byte-for-byte as they were.
+ */
+export const claimHome = (home: string): Promise<HomeLock> => {
+  const path = join(home, HOME_LOCK_FILE);
+  return claimLockFile(
+    path,
+    (holder) =>
+      new StoreUnavailableError(
+        `BROKER_HOME ${home} is in use by another local broker (process ${holder.pid}); stop that one first, or set BROKER_HOME to another folder. Nothing in it was changed.`,
+        { details: { home, lockPath: path, pid: holder.pid } },
+      ),
+  );
 };

@@ -94,4 +94,12 @@ describe('claimHome', () => {
     expect(await readdir(home)).toEqual([HOME_LOCK_FILE]);
     await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof claimHome>>>).value.release();
   });
+
+  it('honours a bare-pid lock as earlier versions wrote it: refused while that pid runs, taken over after', async () => {
+    const home = await tempHome();
+    await writeFile(join(home, HOME_LOCK_FILE), String(process.pid));
+    await expect(claimHome(home)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await writeFile(join(home, HOME_LOCK_FILE), String(deadPid()));
+    await (await claimHome(home)).release();
+  });
 });
