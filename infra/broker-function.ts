@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, type Duration, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,20 @@ import { bundleLambda } from './bundle-lambda.ts';
 
 /** Repository root: entries in FUNCTION_ENTRIES are relative to it. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Where the published construct package keeps the function bundles it built at pack time
+ * (scripts/build-packages.ts): `lambda-bundles/<entry name>/index.mjs` beside the package's own module,
+ * so a consumer's synth needs no esbuild, tsx or Docker. Absent in this repository, where each function
+ * is bundled from source at synth instead.
+ */
+const PREBUILT_DIR = fileURLToPath(new URL('./lambda-bundles/', import.meta.url));
+
+/** The prebuilt bundle directory of an entry, when this module runs from the published package. */
+const prebuiltBundleOf = (entry: string): string | undefined => {
+  const dir = join(PREBUILT_DIR, basename(entry, '.ts'));
+  return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
+};
 
 /** Lambda's limit on the total size of a function's environment variables. */
 const ENV_LIMIT_BYTES = 4096;
@@ -62,8 +76,10 @@ export class BrokerFunction extends Construct {
   constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
     super(scope, id);
 
+    const prebuilt = prebuiltBundleOf(props.entry);
     const entry = join(PROJECT_ROOT, props.entry);
-    if (!existsSync(entry)) throw new Error(`BrokerFunction ${id}: entry ${props.entry} does not exist`);
+    if (prebuilt === undefined && !existsSync(entry))
+      throw new Error(`BrokerFunction ${id}: entry ${props.entry} does not exist`);
 
     // No NODE_OPTIONS=--enable-source-maps: Node then parses the maps of index.mjs and its static
     // chunks at every cold start, measured at +7 ms (~20 %) of token-api's module init (bench P4).
@@ -104,7 +120,8 @@ export class BrokerFunction extends Construct {
           environment: { BROKER_FUNCTION_ENTRY: props.entry },
           local: {
             tryBundle: (outputDir) => {
-              bundleLambda({ entry: props.entry, outdir: outputDir, projectRoot: PROJECT_ROOT });
+              if (prebuilt !== undefined) cpSync(prebuilt, outputDir, { recursive: true });
+              else bundleLambda({ entry: props.entry, outdir: outputDir, projectRoot: PROJECT_ROOT });
               return true;
             },
           },

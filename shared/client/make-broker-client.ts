@@ -154,8 +154,10 @@ const loadDefaultChain = (): AwsCredentialsProvider => {
   return async () => {
     // Loaded on first use: local mode and callers with explicit keys never pay for the SDK chain.
     if (provider === undefined) {
-      const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
-      provider = fromNodeProviderChain();
+      // credential-provider-node is the default chain itself; @aws-sdk/credential-providers wraps the
+      // same chain but would add the Cognito client to every installation of the client package.
+      const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+      provider = defaultProvider();
     }
     return provider();
   };

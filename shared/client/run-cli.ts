@@ -10,9 +10,12 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly fetch?: typeof fetch;
+  /** What `--version` prints: the version of the package the command was installed from. */
+  readonly version?: string;
 }
 
-export const CLI_USAGE = `Usage: npm run token -- <credential> [options]
+export const CLI_USAGE = `Usage: canvas-token <credential> [options]
+       (in this repository: npm run -s token -- <credential> [options])
 
 Prints a token of <credential> from the broker on stdout.
 
@@ -23,6 +26,7 @@ Options:
   --endpoint <url>     the broker API (else $BROKER_ENDPOINT, else local mode's $BROKER_HOME/credentials.json)
   --region <region>    signing region (else $AWS_REGION, else taken from the endpoint host)
   -h, --help           show this help
+  --version            print the version of the client package
 
 With --endpoint or $BROKER_ENDPOINT, requests are signed with the default AWS credentials.
 In local mode (npm start), the endpoint and a local key come from $BROKER_HOME/credentials.json.
@@ -94,6 +98,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
     endpoint?: string;
     region?: string;
     help?: boolean;
+    version?: boolean;
   };
   let positionals: string[];
   try {
@@ -108,6 +113,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
         endpoint: { type: 'string' },
         region: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -115,6 +121,10 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
   }
   if (values.help) {
     io.stdout(`${CLI_USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout(`${io.version ?? 'unknown'}\n`);
     return 0;
   }
   if (positionals.length !== 1) return fail(2, 'expected exactly one credential id (see --help)');

@@ -191,7 +191,23 @@ describe('runCli (npm run token)', () => {
   it('prints its usage with --help', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: npm run token -- <credential>/);
+    expect(stdout).toMatch(/^Usage: canvas-token <credential>/);
+  });
+
+  it('prints the version it was given with --version, and asks the broker nothing', async () => {
+    let stdout = '';
+    const code = await runCli(['--version'], {
+      env: {},
+      cwd: tmpdir(),
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+      version: '9.8.7',
+      fetch: () => Promise.reject(new Error('no request expected')),
+    });
+    expect(code).toBe(0);
+    expect(stdout).toBe('9.8.7\n');
   });
 
   it('never printed the secret key', () => {

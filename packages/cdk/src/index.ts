@@ -1,0 +1,17 @@
+/**
+ * The canvas-credential-broker as one AWS CDK construct: `new CredentialBroker(stack, 'Broker', props)`
+ * deploys the token table and keys, the functions (their bundles ship prebuilt in this package), the
+ * IAM-authenticated REST API, pre-warm, optional Canvas token rotation, alarms and a dashboard.
+ *
+ * @packageDocumentation
+ */
+
+export { CredentialBroker } from '../../../infra/credential-broker.ts';
+export {
+  type BrokerCredential,
+  type CanvasTokenRotation,
+  type CredentialBrokerProps,
+  ROTATION_DEFAULTS,
+} from '../../../infra/credential-broker-props.ts';
+export type { BrokerConfigInput, SettingName } from '../../../shared/config/broker-config.ts';
+export type { CallerParamRules, NormalizedParams, TokenKind } from '../../../shared/core/credential.ts';
