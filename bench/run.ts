@@ -7,7 +7,7 @@ import { formatTable, type Results, tableRows } from './support/report-table.ts'
 import { spawnFigure } from './support/spawn-figure.ts';
 
 /**
- * `npm run bench`: measures the quality bars P1-P5 of DESIGN.md on this machine, one figure per
+ * `npm run bench`: measures the quality bars P1-P5 of docs/DESIGN.md on this machine, one figure per
  * child process, prints one table and writes bench/results.json. A missed target is a result, not
  * a failure; the run fails (exit 1) only when a figure could not be measured.
  */

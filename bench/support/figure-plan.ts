@@ -16,7 +16,7 @@ export interface FigurePlan {
 /** The line prefix that carries a figure's JSON result from its process to the orchestrator. */
 export const RESULT_PREFIX = 'BENCH_RESULT ';
 
-/** The quality bars of DESIGN.md, in the order they run. */
+/** The quality bars of docs/DESIGN.md, in the order they run. */
 export const FIGURE_PLAN: Readonly<Record<FigureId, FigurePlan>> = {
   P1: {
     title: '1,000 concurrent cold requests over 8 instances',

@@ -1,4 +1,4 @@
-/** The token kinds the broker can issue; see instructure-contract.md sections 1-4. */
+/** The token kinds the broker can issue; see docs/instructure-contract.md sections 1-4. */
 export type TokenKind = 'identity-service' | 'canvas-jwt' | 'inst-access';
 
 export const TOKEN_KINDS: readonly TokenKind[] = ['identity-service', 'canvas-jwt', 'inst-access'];

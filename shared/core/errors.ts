@@ -16,7 +16,7 @@ export type ErrorCode =
   | 'MIN_TTL_UNSATISFIABLE'
   // No valid token can be served right now (503 + Retry-After)
   | 'TOKEN_UNAVAILABLE'
-  // Upstream (Instructure) failures, classified per instructure-contract.md section 6
+  // Upstream (Instructure) failures, classified per docs/instructure-contract.md section 6
   | 'UPSTREAM_RETRYABLE'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_CREDENTIALS_REJECTED'

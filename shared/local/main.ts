@@ -84,8 +84,8 @@ const lines = [
   `  state:       ${broker.home} (kept across restarts)`,
   '',
   'Fetch a token:',
-  `  ${homePrefix}npm run token -- ${broker.credentialIds[0] ?? 'dap'}`,
-  `  ${homePrefix}npm run token -- ${broker.credentialIds.includes('canvas-jwt') ? 'canvas-jwt' : (broker.credentialIds[0] ?? 'dap')} --json`,
+  `  ${homePrefix}npm run -s token -- ${broker.credentialIds[0] ?? 'dap'}`,
+  `  ${homePrefix}npm run -s token -- ${broker.credentialIds.includes('canvas-jwt') ? 'canvas-jwt' : (broker.credentialIds[0] ?? 'dap')} --json`,
   '',
 ];
 if (broker.missingSecrets.length > 0) {

@@ -104,7 +104,7 @@ describe('npm start (shared/local/main.ts)', () => {
       endpoint: string;
     };
     expect(banner).toContain(`listening on ${endpoint}`);
-    expect(banner).toContain(`BROKER_HOME=${home} npm run token -- dap`);
+    expect(banner).toContain(`BROKER_HOME=${home} npm run -s token -- dap`);
     const { secretAccessKey } = JSON.parse(await readFile(join(home, 'credentials.json'), 'utf8')) as {
       secretAccessKey: string;
     };

@@ -70,4 +70,36 @@ describe('the standalone simulator (shared/simulator/main.ts)', () => {
     const [code] = await once(refused, 'exit');
     expect(code).toBe(2);
   });
+
+  const runToExit = async (args: readonly string[]) => {
+    const ran = spawn(TSX, ['shared/simulator/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = ran;
+    let stdout = '';
+    let stderr = '';
+    ran.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    ran.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const [code] = (await once(ran, 'exit')) as [number | null];
+    return { code, stdout, stderr };
+  };
+
+  it('prints its usage with --help and exits 0 without starting a server', async () => {
+    const { code, stdout } = await runToExit(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: npm run -s simulator -- \[--port <port>\]/);
+    expect(stdout).not.toContain('{');
+  });
+
+  it('exits 2 on an option it does not know, naming it', async () => {
+    const { code, stdout, stderr } = await runToExit(['--prot', '80']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^simulator: .*--prot.*\(see --help\)/);
+  });
 });
