@@ -1,8 +1,16 @@
 /**
- * The broker's client library (`canvas-credential-broker/client`): one call for a caller to get a
- * token, signed with its own AWS identity.
+ * The broker's client library (the `@canvas-credential-broker/client` package): one call for a
+ * caller to get a token, signed with its own AWS identity.
+ *
+ * @module @canvas-credential-broker/client
  */
-export { BrokerClientError, type BrokerClientErrorCode } from './broker-client-error.ts';
+export type { Clock } from '../core/clock.ts';
+export type { ErrorCode } from '../core/errors.ts';
+export {
+  BrokerClientError,
+  type BrokerClientErrorCode,
+  type BrokerClientErrorOptions,
+} from './broker-client-error.ts';
 export {
   type AwsCredentials,
   type AwsCredentialsProvider,

@@ -14,7 +14,7 @@ export interface AwsCredentials {
   readonly expiration?: Date;
 }
 
-/** Called before every request; providers from @aws-sdk/credential-providers cache and refresh themselves. */
+/** Called before every request; the AWS SDK credential providers cache and refresh themselves. */
 export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
 
 export interface BrokerClientOptions {
@@ -22,7 +22,7 @@ export interface BrokerClientOptions {
   readonly endpoint: string;
   /** Signing region; inferred from an `execute-api` endpoint host when omitted. */
   readonly region?: string;
-  /** Defaults to the AWS default chain (`fromNodeProviderChain`), loaded on first use. */
+  /** Defaults to the AWS default chain (`defaultProvider` of @aws-sdk/credential-provider-node), loaded on first use. */
   readonly credentials?: AwsCredentials | AwsCredentialsProvider;
   readonly fetch?: typeof fetch;
   /** Signing time and cache expiry; defaults to the system clock. */

@@ -3,7 +3,7 @@
  * deploys the token table and keys, the functions (their bundles ship prebuilt in this package), the
  * IAM-authenticated REST API, pre-warm, optional Canvas token rotation, alarms and a dashboard.
  *
- * @packageDocumentation
+ * @module @canvas-credential-broker/cdk
  */
 
 export { CredentialBroker } from '../../../infra/credential-broker.ts';
@@ -14,4 +14,11 @@ export {
   ROTATION_DEFAULTS,
 } from '../../../infra/credential-broker-props.ts';
 export type { BrokerConfigInput, SettingName } from '../../../shared/config/broker-config.ts';
-export type { CallerParamRules, NormalizedParams, TokenKind } from '../../../shared/core/credential.ts';
+export type { FUNCTION_ENTRIES } from '../../../shared/config/env-names.ts';
+export type { BrokerSettings } from '../../../shared/core/broker-settings.ts';
+export type {
+  CallerParamRules,
+  NormalizedParams,
+  ParamName,
+  TokenKind,
+} from '../../../shared/core/credential.ts';
