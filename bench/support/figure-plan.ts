@@ -36,7 +36,8 @@ export const FIGURE_PLAN: Readonly<Record<FigureId, FigurePlan>> = {
   P4: {
     title: 'bundles and cold init',
     load: async () => (await import('../p4-bundles.ts')).runP4,
-    timeoutMs: 300_000,
+    // Includes building, packing and installing the two published packages (p4-packages.ts).
+    timeoutMs: 480_000,
   },
   P5: {
     title: 'a simulated day with pre-warm',

@@ -163,6 +163,14 @@ export const tableRows = (results: Results, failures: Partial<Record<FigureId, s
         target: '',
       });
     }
+    for (const pkg of P4.packages ? [P4.packages.client, P4.packages.cdk] : []) {
+      rows.push({
+        figure: 'P4 pkg',
+        measure: `${pkg.name}: packed / installed with deps (packages) / cold import`,
+        value: `${kib(pkg.packedBytes)} / ${kib(pkg.installedBytes)} (${pkg.installedPackages}) / ${ms(pkg.coldImportMs)}`,
+        target: '',
+      });
+    }
   }
   if (P5) {
     rows.push({

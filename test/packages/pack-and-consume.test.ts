@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerLock, type PackedPackage } from './support/consumer-lock.ts';
+import { consumerLock, type PackedPackage } from '../../scripts/consumer-lock.ts';
 
 /**
  * Issue 12's acceptance, end to end: both packages are built and packed as `npm publish` would,
