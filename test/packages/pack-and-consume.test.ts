@@ -229,7 +229,7 @@ describe('the construct package, required from CommonJS', () => {
       console.log(resources.filter((r) => r.Type === 'AWS::Lambda::Function').length);`;
     const { stdout } = await node(['-e', script]);
     expect(stdout.trim()).toBe('3');
-  });
+  }, 120_000);
 });
 
 describe('the client package, installed', () => {
@@ -239,7 +239,7 @@ describe('the client package, installed', () => {
       "const c = require('@canvas-credential-broker/client'); console.log(typeof c.makeBrokerClient, typeof c.BrokerClientError);",
     ]);
     expect(stdout.trim()).toBe('function function');
-  });
+  }, 60_000);
 
   it('loads with import', async () => {
     const { stdout } = await node([
@@ -248,7 +248,7 @@ describe('the client package, installed', () => {
       "import { makeBrokerClient, BrokerClientError } from '@canvas-credential-broker/client'; console.log(typeof makeBrokerClient, typeof BrokerClientError);",
     ]);
     expect(stdout.trim()).toBe('function function');
-  });
+  }, 60_000);
 
   it('runs the canvas-token bin with --help and --version', async () => {
     const bin = join(app, 'node_modules/.bin/canvas-token');
@@ -256,7 +256,7 @@ describe('the client package, installed', () => {
     expect(help.stdout).toMatch(/^Usage: canvas-token <credential>/);
     const version = await run(bin, ['--version'], { cwd: app, env: cleanEnv });
     expect(version.stdout).toBe('0.2.0\n');
-  });
+  }, 60_000);
 
   describe('in the example service script', () => {
     let server: Server;
@@ -300,6 +300,6 @@ describe('the client package, installed', () => {
       expect(seen.authorization).toMatch(
         /^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLECONSUMER1\/\d{8}\/us-east-1\/execute-api\/aws4_request/,
       );
-    });
+    }, 60_000);
   });
 });
