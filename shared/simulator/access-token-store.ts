@@ -24,6 +24,8 @@ export interface NewAccessToken {
   readonly scopes: readonly string[];
   /** Created for another user: unusable until that user activates it. */
   readonly pending: boolean;
+  /** Test aid: the secret starts with these characters (a token sharing another's 5-character hint). */
+  readonly secretPrefix?: string;
 }
 
 export interface AccessTokenChanges {
@@ -87,8 +89,10 @@ export const makeAccessTokenStore = (now: () => number): AccessTokenStore => {
   return {
     create: (input) => {
       const at = now();
-      let secret = generateCanvasTokenSecret();
-      while (bySecret.has(secret)) secret = generateCanvasTokenSecret();
+      const prefix = input.secretPrefix ?? '';
+      const fresh = () => prefix + generateCanvasTokenSecret().slice(prefix.length);
+      let secret = fresh();
+      while (bySecret.has(secret)) secret = fresh();
       const record: MutableRecord = {
         id: nextId,
         userId: input.userId,

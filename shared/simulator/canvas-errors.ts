@@ -33,8 +33,11 @@ export const canvasErrors = {
     reply.json(500, {
       errors: [{ message: 'An error occurred.', error_code: `sim-${randomUUID().slice(0, 8)}` }],
     }),
-  rateLimited: (reply: Reply): void =>
-    reply.text(403, RATE_LIMIT_BODY, 'text/plain; charset=utf-8', { 'x-rate-limit-remaining': '0.0' }),
+  rateLimited: (reply: Reply, extra: HeaderMap = {}): void =>
+    reply.text(403, RATE_LIMIT_BODY, 'text/plain; charset=utf-8', {
+      'x-rate-limit-remaining': '0.0',
+      ...extra,
+    }),
   jwtAuthorized: (reply: Reply): void =>
     reply.json(403, { error: 'cannot generate a JWT when authorized by a JWT' }),
 };

@@ -1,6 +1,8 @@
 import { parseFaultSpec } from './fault-spec.ts';
 import type { Reply } from './reply.ts';
+import { parseDeployment } from './sim-deployment.ts';
 import type { SimState } from './sim-state.ts';
+import { SEED_USER_ID } from './sim-state.ts';
 import type { Introspection } from './simulator-types.ts';
 
 export interface ControlDeps {
@@ -39,7 +41,48 @@ export const handleControl = async (
   const route = `${method} ${path}`;
   switch (route) {
     case 'GET /__sim/stats':
-      return reply.json(200, { calls: { ...state.stats } });
+      return reply.json(200, { calls: { ...state.stats }, routes: { ...state.routeStats } });
+    case 'GET /__sim/deployment':
+      return reply.json(200, state.deployment());
+    case 'POST /__sim/deployment': {
+      const parsed = jsonBody(body);
+      if (!parsed.ok) return refuse(reply, 'body must be JSON');
+      const changes = parseDeployment(parsed.value);
+      if (typeof changes === 'string') return refuse(reply, changes);
+      return reply.json(200, state.setDeployment(changes));
+    }
+    case 'POST /__sim/access-tokens': {
+      // Plants a token as an admin, a masquerading session or another run would have left it.
+      const parsed = jsonBody(body);
+      const input = parsed.ok && isObject(parsed.value) ? parsed.value : undefined;
+      const userId = input?.userId ?? SEED_USER_ID;
+      const { purpose, workflowState = 'active', sameHintAs } = input ?? {};
+      if (
+        !input ||
+        Object.keys(input).some(
+          (key) => !['userId', 'purpose', 'workflowState', 'sameHintAs'].includes(key),
+        ) ||
+        typeof userId !== 'number' ||
+        !state.directory.findUser(userId) ||
+        typeof purpose !== 'string' ||
+        (workflowState !== 'active' && workflowState !== 'pending') ||
+        (sameHintAs !== undefined && (typeof sameHintAs !== 'string' || sameHintAs.length < 5))
+      ) {
+        return refuse(
+          reply,
+          'body must be {"purpose": string, "userId"?: known user id, "workflowState"?: "active" | "pending", "sameHintAs"?: token}',
+        );
+      }
+      const record = state.accessTokens.create({
+        userId,
+        purpose,
+        expiresAt: null,
+        scopes: [],
+        pending: workflowState === 'pending',
+        ...(sameHintAs === undefined ? {} : { secretPrefix: (sameHintAs as string).slice(0, 5) }),
+      });
+      return reply.json(200, { id: record.id, token: record.secret, workflowState: record.workflowState });
+    }
     case 'GET /__sim/seeds':
       return reply.json(200, state.seeds(deps.url()));
     case 'POST /__sim/faults': {

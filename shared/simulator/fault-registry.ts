@@ -1,11 +1,13 @@
-import type { EndpointName } from './endpoint-name.ts';
 import type { FaultSpec } from './fault-spec.ts';
 
 export interface FaultRegistry {
   add(spec: FaultSpec): void;
   clear(): void;
-  /** The fault to apply to this request, using up one of its `times`; the newest matching fault wins. */
-  take(endpoint: EndpointName): FaultSpec | undefined;
+  /**
+   * The fault to apply to a request known by `names` (its route name and its group, if any),
+   * using up one of its `times`; the newest matching fault wins.
+   */
+  take(names: string | readonly string[]): FaultSpec | undefined;
 }
 
 export const makeFaultRegistry = (): FaultRegistry => {
@@ -17,8 +19,11 @@ export const makeFaultRegistry = (): FaultRegistry => {
     clear: () => {
       faults = [];
     },
-    take: (endpoint) => {
-      const match = faults.find((fault) => fault.spec.endpoint === '*' || fault.spec.endpoint === endpoint);
+    take: (given) => {
+      const names: readonly string[] = typeof given === 'string' ? [given] : given;
+      const match = faults.find(
+        (fault) => fault.spec.endpoint === '*' || names.includes(fault.spec.endpoint),
+      );
       if (!match) return undefined;
       match.left -= 1;
       if (match.left <= 0) faults = faults.filter((fault) => fault !== match);

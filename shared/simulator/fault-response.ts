@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { canvasErrors, WWW_AUTHENTICATE } from './canvas-errors.ts';
 import { DAP_ERROR_TYPES, replyDapError } from './dap-errors.ts';
-import type { EndpointName } from './endpoint-name.ts';
 import type { FaultSpec } from './fault-spec.ts';
 import type { HeaderMap, Reply } from './reply.ts';
 
@@ -10,12 +9,23 @@ export type FaultArea = 'canvas' | 'dap';
 /** What a proxy in trouble sends: a 200 whose body is not the JSON it claims to be. */
 const MALFORMED_BODY = '<html><body><h1>Service temporarily unavailable</h1></body></html>';
 
-const retryAfterHeader = (fault: FaultSpec, fallback?: number): HeaderMap => {
+/** What an nginx / ELB in front of Canvas answers when Canvas is down: HTML, not the API's JSON. */
+const PROXY_502_BODY =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
+
+const retryAfterHeader = (fault: FaultSpec, now: () => number, fallback?: number): HeaderMap => {
   const seconds = fault.retryAfter ?? fallback;
-  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
+  if (seconds === undefined) return {};
+  // An HTTP date is anchored on the simulator clock, like the Date header next to it.
+  return {
+    'retry-after':
+      fault.retryAfterFormat === 'http-date'
+        ? new Date(now() + seconds * 1000).toUTCString()
+        : String(seconds),
+  };
 };
 
-const canvasStatusBody = (endpoint: EndpointName, status: number): unknown => {
+const canvasStatusBody = (endpoint: string, status: number): unknown => {
   switch (status) {
     case 400:
       return endpoint === 'jwts-refresh'
@@ -42,24 +52,27 @@ const canvasStatusBody = (endpoint: EndpointName, status: number): unknown => {
 export const replyWithFault = (
   reply: Reply,
   area: FaultArea,
-  endpoint: EndpointName,
+  endpoint: string,
   fault: FaultSpec,
+  now: () => number,
 ): void => {
-  if (fault.kind === 'malformed') {
+  if (fault.kind === 'proxy-502') {
+    reply.text(502, PROXY_502_BODY, 'text/html', retryAfterHeader(fault, now));
+  } else if (fault.kind === 'malformed') {
     reply.text(200, MALFORMED_BODY, 'application/json; charset=utf-8');
   } else if (fault.kind === 'rate-limit') {
-    if (area === 'canvas') canvasErrors.rateLimited(reply);
+    if (area === 'canvas') canvasErrors.rateLimited(reply, retryAfterHeader(fault, now));
     else
       replyDapError(
         reply,
         429,
         fault.errorType ?? 'TooManyRequests',
         'Rate limit exceeded.',
-        retryAfterHeader(fault, 60),
+        retryAfterHeader(fault, now, 60),
       );
   } else {
     const status = fault.status ?? 500;
-    const retry = retryAfterHeader(fault, status === 429 ? 1 : undefined);
+    const retry = retryAfterHeader(fault, now, status === 429 ? 1 : undefined);
     if (area === 'canvas') {
       const headers = status === 401 ? { ...WWW_AUTHENTICATE, ...retry } : retry;
       reply.json(status, canvasStatusBody(endpoint, status), headers);

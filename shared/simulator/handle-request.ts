@@ -87,20 +87,28 @@ export const makeRequestHandler = (deps: RequestHandlerDeps) => {
     if (!match) return notFound(reply, area);
     const { route, routeParams } = match;
 
-    if (route.endpoint) {
-      state.stats[route.endpoint] += 1;
-      const fault = state.faults.take(route.endpoint);
-      if (fault?.kind === 'hang') return;
-      if (fault?.kind === 'delay') {
-        let closed = false;
-        res.once('close', () => {
-          closed = true;
-        });
-        const completed = await timers.sleep(fault.delayMs ?? 0);
-        if (!completed || closed) return;
-      } else if (fault) {
-        return replyWithFault(reply, area, route.endpoint, fault);
-      }
+    const fault = state.faults.take(route.endpoint ? [route.name, route.endpoint] : [route.name]);
+    if (fault?.kind === 'reset') {
+      // The request never reached Canvas (a keep-alive socket the far side had already closed):
+      // an RST, nothing counted, nothing minted.
+      req.socket.resetAndDestroy();
+      return;
+    }
+    if (route.endpoint) state.stats[route.endpoint] += 1;
+    state.routeStats[route.name] += 1;
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'delay' || fault?.kind === 'late') {
+      let closed = false;
+      res.once('close', () => {
+        closed = true;
+      });
+      const wait = timers.sleep(fault.delayMs ?? 0).then((completed) => completed && !closed);
+      if (fault.kind === 'late') reply.holdUntil(wait);
+      else if (!(await wait)) return;
+    } else if (fault?.kind === 'truncated') {
+      reply.truncate();
+    } else if (fault) {
+      return replyWithFault(reply, area, route.name, fault, state.clock.now);
     }
 
     if (!hasUserAgent(req.headers['user-agent'])) return replyUserAgentRequired(reply);

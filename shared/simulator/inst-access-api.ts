@@ -9,6 +9,11 @@ export const INST_ACCESS_EXTRA_COST = 200;
 export const handleCreateInstAccessToken: CanvasHandler = async (req, auth, reply, state) => {
   if (auth.kind !== 'access-token') return canvasErrors.jwtAuthorized(reply);
   req.charge(INST_ACCESS_EXTRA_COST);
+  // Deployment switch (SimDeployment.instAccessConfigured): InstAccessTokensController#create
+  // (instructure/canvas-lms app/controllers/inst_access_tokens_controller.rb) charges the request
+  // cost first, then InstAccess::Token.for_user reads InstAccess.config, which raises ConfigError
+  // "InstAccess is not configured!" (gems/inst_access/lib/inst_access.rb) that nothing rescues.
+  if (!state.deployment().instAccessConfigured) return canvasErrors.internal(reply);
   const iat = state.clock.nowSeconds();
   const token = await state.instAccessTokens.mint({
     iss: 'instructure:inst_access',

@@ -74,6 +74,23 @@ export const handleCreateJwt: CanvasHandler = async (req, auth, reply, state) =>
   reply.json(200, { token });
 };
 
+/**
+ * Well formed in Canvas's eyes: Base64 of a compact JOSE string (5 segments, JWE) whose protected
+ * header is JSON. Such a token gets past CanvasSecurity.base64_decode and JSON::JWT.decode's format
+ * checks; what then fails is the decryption or verification itself.
+ */
+const isWellFormedServicesJwt = (wrapped: string): boolean => {
+  const compact = Buffer.from(wrapped, 'base64').toString('utf8');
+  const segments = compact.split('.');
+  if (segments.length !== 5 || !/^[A-Za-z0-9_.-]+$/.test(compact.replaceAll('..', '.'))) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(segments[0] ?? '', 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && 'alg' in header;
+  } catch {
+    return false;
+  }
+};
+
 const CARRIED_CLAIMS = ['workflows', 'workflow_state', 'context_type', 'context_id', 'root_account_uuid'];
 
 /**
@@ -84,7 +101,19 @@ export const handleRefreshJwt: CanvasHandler = async (req, auth, reply, state) =
   if (auth.kind === 'services-jwt' || auth.kind === 'inst-access') return canvasErrors.jwtAuthorized(reply);
   if (isBlank(paramValue(req.params, 'jwt'))) return reply.json(400, { errors: { jwt: 'required' } });
   const invalid = () => reply.json(400, { errors: { jwt: 'invalid refresh' } });
-  const original = await state.servicesJwts.read(paramString(req.params, 'jwt') ?? '');
+  const presented = paramString(req.params, 'jwt') ?? '';
+  const original = await state.servicesJwts.read(presented);
+  // Deployment switch (see SimDeployment.refreshUndecryptableAnswers500): JwtsController#refresh
+  // in instructure/canvas-lms app/controllers/jwts_controller.rb rescues only InvalidRefresh,
+  // JSON::JWE::DecryptionFailed and JSON::JWT::InvalidFormat; a well-formed token this Canvas
+  // cannot verify (another environment, a retired key) raises something else: an unhandled 500.
+  if (
+    original === undefined &&
+    state.deployment().refreshUndecryptableAnswers500 &&
+    isWellFormedServicesJwt(presented)
+  ) {
+    return canvasErrors.internal(reply);
+  }
   // Signed-only tokens cannot be refreshed: Canvas can only refresh what it can decrypt.
   if (!original?.encrypted) return invalid();
   const { claims } = original;

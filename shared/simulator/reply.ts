@@ -12,6 +12,13 @@ export interface Reply {
   text(status: number, body: string, contentType: string, headers?: HeaderMap): void;
   empty(status: number, headers?: HeaderMap): void;
   onSend(hook: (headers: HeaderMap) => void): void;
+  /**
+   * Holds the answer until `until` resolves (`late` fault: the work is done, the answer is
+   * late); resolving false (the connection closed, the simulator stopped) drops it.
+   */
+  holdUntil(until: Promise<boolean>): void;
+  /** Announces the full body length but sends only half of it, then closes the connection. */
+  truncate(): void;
   readonly sent: boolean;
 }
 
@@ -22,6 +29,8 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 export const makeReply = (res: ServerResponse, now: () => number): Reply => {
   let sent = false;
+  let hold: Promise<boolean> | undefined;
+  let truncated = false;
   const hooks: Array<(headers: HeaderMap) => void> = [];
 
   const failPlainly = (): void => {
@@ -43,6 +52,21 @@ export const makeReply = (res: ServerResponse, now: () => number): Reply => {
   ) => {
     if (sent) return;
     sent = true;
+    if (hold) {
+      void hold.then((go) => {
+        if (go) write(status, body, contentType, extra);
+      });
+      return;
+    }
+    write(status, body, contentType, extra);
+  };
+
+  const write = (
+    status: number,
+    body: string | undefined,
+    contentType: string | undefined,
+    extra?: HeaderMap,
+  ) => {
     if (res.destroyed || res.writableEnded || res.headersSent) return;
     const headers: HeaderMap = {};
     for (const hook of hooks) hook(headers);
@@ -59,6 +83,11 @@ export const makeReply = (res: ServerResponse, now: () => number): Reply => {
     try {
       res.statusCode = status;
       for (const [name, value] of Object.entries(headers)) res.setHeader(name.toLowerCase(), value);
+      if (truncated && body !== undefined) {
+        const bytes = Buffer.from(body);
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+        return;
+      }
       res.end(body);
     } catch {
       // A header value Node refuses must not leave the client waiting forever.
@@ -72,6 +101,12 @@ export const makeReply = (res: ServerResponse, now: () => number): Reply => {
     empty: (status, headers) => send(status, undefined, undefined, headers),
     onSend: (hook) => {
       hooks.push(hook);
+    },
+    holdUntil: (until) => {
+      hold = until;
+    },
+    truncate: () => {
+      truncated = true;
     },
     get sent() {
       return sent;

@@ -1,5 +1,5 @@
 import { handleDapTables } from './dap-api.ts';
-import type { EndpointName } from './endpoint-name.ts';
+import type { EndpointName, RouteName } from './endpoint-name.ts';
 import { handleIdentityLogin } from './identity-api.ts';
 import { handleCreateInstAccessToken } from './inst-access-api.ts';
 import { handleCreateJwt, handleRefreshJwt } from './jwts-api.ts';
@@ -19,6 +19,7 @@ export type Route =
       readonly auth: 'required';
       readonly method: string;
       readonly pattern: string;
+      readonly name: RouteName;
       readonly endpoint?: EndpointName;
       readonly handle: CanvasHandler;
     }
@@ -27,6 +28,7 @@ export type Route =
       readonly auth: 'none';
       readonly method: string;
       readonly pattern: string;
+      readonly name: RouteName;
       readonly endpoint?: EndpointName;
       readonly handle: Handler;
     }
@@ -34,13 +36,21 @@ export type Route =
       readonly area: 'dap';
       readonly method: string;
       readonly pattern: string;
+      readonly name: RouteName;
       readonly endpoint: EndpointName;
       readonly handle: Handler;
     };
 
-const canvas = (method: string, pattern: string, handle: CanvasHandler, endpoint?: EndpointName): Route => ({
+const canvas = (
+  name: RouteName,
+  method: string,
+  pattern: string,
+  handle: CanvasHandler,
+  endpoint?: EndpointName,
+): Route => ({
   area: 'canvas',
   auth: 'required',
+  name,
   method,
   pattern,
   handle,
@@ -50,6 +60,7 @@ const canvas = (method: string, pattern: string, handle: CanvasHandler, endpoint
 export const ROUTES: readonly Route[] = [
   {
     area: 'dap',
+    name: 'ids-login',
     method: 'POST',
     pattern: '/ids/auth/login',
     endpoint: 'ids-login',
@@ -57,23 +68,25 @@ export const ROUTES: readonly Route[] = [
   },
   {
     area: 'dap',
+    name: 'dap-tables',
     method: 'GET',
     pattern: '/dap/query/canvas/table',
     endpoint: 'dap-tables',
     handle: handleDapTables,
   },
-  canvas('POST', '/api/v1/jwts', handleCreateJwt, 'jwts'),
-  canvas('POST', '/api/v1/jwts/refresh', handleRefreshJwt, 'jwts-refresh'),
-  canvas('POST', '/api/v1/inst_access_tokens', handleCreateInstAccessToken, 'inst-access'),
-  canvas('GET', '/api/v1/users/:user_id/user_generated_tokens', handleListTokens, 'tokens'),
-  canvas('GET', '/api/v1/users/:user_id/tokens/:id', handleShowToken, 'tokens'),
-  canvas('POST', '/api/v1/users/:user_id/tokens', handleCreateToken, 'tokens'),
-  canvas('PUT', '/api/v1/users/:user_id/tokens/:id', handleUpdateToken, 'tokens'),
-  canvas('DELETE', '/api/v1/users/:user_id/tokens/:id', handleDeleteToken, 'tokens'),
-  canvas('GET', '/api/v1/users/:id', handleShowUser),
+  canvas('jwts', 'POST', '/api/v1/jwts', handleCreateJwt, 'jwts'),
+  canvas('jwts-refresh', 'POST', '/api/v1/jwts/refresh', handleRefreshJwt, 'jwts-refresh'),
+  canvas('inst-access', 'POST', '/api/v1/inst_access_tokens', handleCreateInstAccessToken, 'inst-access'),
+  canvas('tokens-list', 'GET', '/api/v1/users/:user_id/user_generated_tokens', handleListTokens, 'tokens'),
+  canvas('tokens-show', 'GET', '/api/v1/users/:user_id/tokens/:id', handleShowToken, 'tokens'),
+  canvas('tokens-create', 'POST', '/api/v1/users/:user_id/tokens', handleCreateToken, 'tokens'),
+  canvas('tokens-update', 'PUT', '/api/v1/users/:user_id/tokens/:id', handleUpdateToken, 'tokens'),
+  canvas('tokens-delete', 'DELETE', '/api/v1/users/:user_id/tokens/:id', handleDeleteToken, 'tokens'),
+  canvas('users-show', 'GET', '/api/v1/users/:id', handleShowUser),
   {
     area: 'canvas',
     auth: 'none',
+    name: 'services-jwks',
     method: 'GET',
     pattern: '/internal/services/jwks',
     handle: handleServicesJwks,

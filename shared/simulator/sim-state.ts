@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type AccessTokenStore, makeAccessTokenStore } from './access-token-store.ts';
-import { ENDPOINT_NAMES, type EndpointName } from './endpoint-name.ts';
+import { ENDPOINT_NAMES, type EndpointName, ROUTE_NAMES, type RouteName } from './endpoint-name.ts';
 import { type FaultRegistry, makeFaultRegistry } from './fault-registry.ts';
 import { type IdentityTokens, makeIdentityTokens } from './identity-tokens.ts';
 import { type InstAccessTokens, makeInstAccessTokens } from './inst-access-tokens.ts';
 import { type LeakyBuckets, makeLeakyBuckets } from './leaky-bucket.ts';
 import { makeServicesJwts, type ServicesJwts } from './services-jwts.ts';
 import { makeSimClock, type SimClock } from './sim-clock.ts';
+import { DEFAULT_DEPLOYMENT, type SimDeployment } from './sim-deployment.ts';
 import { makeSimDirectory, type SimDirectory } from './sim-directory.ts';
 import { generateSimKeys, type SimKeys } from './sim-keys.ts';
 import type { SimulatorSeeds } from './simulator-types.ts';
@@ -28,6 +29,11 @@ export interface SimState {
   readonly buckets: LeakyBuckets;
   readonly dapLimit: SlidingWindowLimit;
   readonly stats: Record<EndpointName, number>;
+  /** Calls per single route (a `reset` fault's request never reached Canvas: not counted). */
+  readonly routeStats: Record<RouteName, number>;
+  /** The deployment switches in force now. */
+  deployment(): SimDeployment;
+  setDeployment(changes: Partial<SimDeployment>): SimDeployment;
   readonly identityExpiresIn: number;
   readonly allowedAudiences: ReadonlySet<string>;
   readonly region: string;
@@ -38,7 +44,7 @@ export interface SimState {
   seeds(url: string): SimulatorSeeds;
   /** New client secret and Canvas token; the old ones are refused from now on. */
   rotate(): void;
-  /** Back to the start: seeds, tokens, stats, faults, clock offset, rate limits. */
+  /** Back to the start: seeds, tokens, stats, faults, clock offset, rate limits, deployment. */
   reset(): void;
 }
 
@@ -48,7 +54,10 @@ export const makeSimState = async (options: {
   readonly now: () => number;
   readonly identityExpiresIn: number;
   readonly allowedAudiences: readonly string[];
+  readonly deployment?: Partial<SimDeployment>;
 }): Promise<SimState> => {
+  const startDeployment: SimDeployment = { ...DEFAULT_DEPLOYMENT, ...options.deployment };
+  let deployment = startDeployment;
   const keys = await generateSimKeys();
   const clock = makeSimClock(options.now);
   const accessTokens = makeAccessTokenStore(clock.now);
@@ -66,6 +75,7 @@ export const makeSimState = async (options: {
   let clientSecret = initialSecret;
   let seedId = initialSeedId;
   const stats = Object.fromEntries(ENDPOINT_NAMES.map((name) => [name, 0])) as Record<EndpointName, number>;
+  const routeStats = Object.fromEntries(ROUTE_NAMES.map((name) => [name, 0])) as Record<RouteName, number>;
   const buckets = makeLeakyBuckets({ now: clock.now });
   const dapLimit = makeSlidingWindowLimit({ now: clock.now, limit: 5, windowMs: 60_000 });
   const faults = makeFaultRegistry();
@@ -84,6 +94,12 @@ export const makeSimState = async (options: {
     buckets,
     dapLimit,
     stats,
+    routeStats,
+    deployment: () => deployment,
+    setDeployment: (changes) => {
+      deployment = { ...deployment, ...changes };
+      return deployment;
+    },
     identityExpiresIn: options.identityExpiresIn,
     allowedAudiences: new Set(options.allowedAudiences),
     region,
@@ -109,6 +125,8 @@ export const makeSimState = async (options: {
       accessTokens.reset();
       clock.setOffsetSeconds(0);
       for (const name of ENDPOINT_NAMES) stats[name] = 0;
+      for (const name of ROUTE_NAMES) routeStats[name] = 0;
+      deployment = startDeployment;
       faults.clear();
       buckets.clear();
       dapLimit.clear();

@@ -1,5 +1,6 @@
-import type { EndpointName } from './endpoint-name.ts';
+import type { EndpointName, RouteName } from './endpoint-name.ts';
 import type { FaultSpec } from './fault-spec.ts';
+import type { SimDeployment } from './sim-deployment.ts';
 
 /** What a client needs to talk to a running simulator: the same object `main.ts` prints first. */
 export interface SimulatorSeeds {
@@ -24,6 +25,8 @@ export interface SimulatorOptions {
   allowedAudiences?: readonly string[];
   /** Request body cap in bytes (413 beyond); defaults to 64 KiB. */
   maxBodyBytes?: number;
+  /** Deployment switches in force from the start (and after every reset). */
+  deployment?: Partial<SimDeployment>;
 }
 
 export interface Introspection {
@@ -37,6 +40,8 @@ export interface RunningSimulator {
   url: string;
   seeds(): SimulatorSeeds;
   stats(): Record<EndpointName, number>;
+  /** Calls per single route. */
+  routeStats(): Record<RouteName, number>;
   introspect(token: string): Promise<Introspection>;
   stop(): Promise<void>;
   /** In-process equivalents of the control API, for tests that hold the simulator object. */
@@ -45,6 +50,8 @@ export interface RunningSimulator {
   setClockOffset(seconds: number): void;
   rotate(): SimulatorSeeds;
   reset(): void;
+  /** Changes deployment switches until the next reset; returns the switches now in force. */
+  setDeployment(changes: Partial<SimDeployment>): SimDeployment;
 }
 
 export const DEFAULT_ALLOWED_AUDIENCES: readonly string[] = [

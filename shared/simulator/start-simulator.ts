@@ -23,6 +23,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Ru
     now: options.now ?? Date.now,
     identityExpiresIn: options.identityExpiresIn ?? 3599,
     allowedAudiences: options.allowedAudiences ?? DEFAULT_ALLOWED_AUDIENCES,
+    ...(options.deployment ? { deployment: options.deployment } : {}),
   });
   const timers = makeTimerSet();
   const introspect = makeIntrospector(state);
@@ -78,6 +79,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Ru
     url,
     seeds: () => state.seeds(url),
     stats: () => ({ ...state.stats }),
+    routeStats: () => ({ ...state.routeStats }),
     introspect,
     stop,
     addFault: (spec) => state.faults.add(spec),
@@ -88,5 +90,6 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Ru
       return state.seeds(url);
     },
     reset: () => state.reset(),
+    setDeployment: (changes) => state.setDeployment(changes),
   };
 };

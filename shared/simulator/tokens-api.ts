@@ -48,7 +48,14 @@ const foundToken = (
   state: SimState,
 ): AccessTokenRecord | undefined => {
   const record = state.accessTokens.findForUser(user.id, req.routeParams.id ?? '');
-  if (!record) canvasErrors.notFound(reply);
+  // Deployment switch (SimDeployment.pendingTokensHidden): TokensController#find_token
+  // (instructure/canvas-lms app/controllers/tokens_controller.rb) looks the id up in
+  // `@context.access_tokens`, which app/models/user.rb scopes to workflow_state "active": a
+  // pending token is not found, so it can be neither shown, updated nor deleted.
+  if (!record || (record.workflowState === 'pending' && state.deployment().pendingTokensHidden)) {
+    canvasErrors.notFound(reply);
+    return undefined;
+  }
   return record;
 };
 
@@ -142,10 +149,25 @@ export const handleCreateToken: CanvasHandler = (req, auth, reply, state) => {
     return reply.json(400, [{ message: 'token[purpose] is missing' }]);
   const expiresAt = expiresAtOf(token);
   if (expiresAt === 'invalid') return reply.json(400, [{ message: 'token[expires_at] is invalid' }]);
+  const { tokenCreationRefusedStatus, tokenMaxLifetimeSeconds } = state.deployment();
+  // Deployment switch (SimDeployment.tokenCreationRefusedStatus): TokensController#create answers
+  // render_unauthorized_action when AccessToken's policy denies :create, as it does for a root
+  // account with limit_personal_access_tokens (app/models/access_token.rb, set_policy).
+  if (tokenCreationRefusedStatus !== null) {
+    return reply.json(tokenCreationRefusedStatus, {
+      status: 'unauthorized',
+      errors: [{ message: 'user not authorized to perform that action' }],
+    });
+  }
+  // Deployment switch (SimDeployment.tokenMaxLifetimeSeconds): the site's policy sets
+  // permanent_expires_at no later than now + the cap (AccessToken#set_permanent_expiration in
+  // app/models/access_token.rb); the answer's expires_at says what Canvas really stored.
+  const cap = tokenMaxLifetimeSeconds === null ? null : state.clock.now() + tokenMaxLifetimeSeconds * 1000;
+  const asked = expiresAt?.value ?? null;
   const record = state.accessTokens.create({
     userId: user.id,
     purpose: paramString(token, 'purpose') ?? '',
-    expiresAt: expiresAt?.value ?? null,
+    expiresAt: cap === null ? asked : Math.min(asked ?? cap, cap),
     scopes: paramStrings(token, 'scopes'),
     // A token made for someone else waits for that user to activate it.
     pending: user.id !== auth.user.id,

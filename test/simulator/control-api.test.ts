@@ -39,9 +39,16 @@ describe('GET /__sim/stats', () => {
     await jwts();
     await call(t.url, '/api/v1/users/self', { token });
     const res = await control(t.url, 'stats', 'GET');
-    expect(await res.json()).toEqual({
-      calls: { 'ids-login': 2, jwts: 2, 'jwts-refresh': 0, 'inst-access': 0, tokens: 0, 'dap-tables': 0 },
+    const body = (await res.json()) as { calls: unknown; routes: Record<string, number> };
+    expect(body.calls).toEqual({
+      'ids-login': 2,
+      jwts: 2,
+      'jwts-refresh': 0,
+      'inst-access': 0,
+      tokens: 0,
+      'dap-tables': 0,
     });
+    expect(body.routes).toMatchObject({ 'ids-login': 2, jwts: 2, 'users-show': 1, 'tokens-create': 0 });
     const again = (await (await control(t.url, 'stats', 'GET')).json()) as { calls: unknown };
     expect(t.sim.stats()).toEqual(again.calls);
   });

@@ -28,6 +28,8 @@ const capture = (): { reply: Reply; result: () => Captured } => {
       captured = { status, body: undefined };
     },
     onSend: (_hook: (headers: HeaderMap) => void) => {},
+    holdUntil: () => {},
+    truncate: () => {},
     get sent() {
       return captured !== undefined;
     },
