@@ -1,6 +1,7 @@
 import { BrokerError, UpstreamRetryableError, UpstreamTimeoutError } from '../../core/errors.ts';
 import { DEFAULT_MAX_BODY_BYTES, type HttpClientDeps } from './http-client-deps.ts';
 import { readBoundedBody } from './read-bounded-body.ts';
+import { isStaleSocketReset, observeSocket, type SocketObservation } from './socket-reuse-observer.ts';
 import type { UpstreamResponse } from './upstream-response.ts';
 import { upstreamUrl } from './upstream-url.ts';
 
@@ -27,6 +28,9 @@ const networkCode = (error: unknown): string | undefined => {
  * host), a bounded body, and transport failures already translated into broker errors. Any HTTP
  * status comes back as a response; classifying it is the caller's job (`classifyFailure`).
  *
+ * A request that a reused keep-alive socket reset before any response is sent once more on a new
+ * connection (never more than once, never after a response began).
+ *
  * A caller abort rejects with the caller's own reason (the same convention as `Clock.sleep`), so
  * the caller can tell its own cancellation from an upstream failure.
  */
@@ -46,15 +50,29 @@ export const sendUpstreamRequest = async (
   };
   if (spec.form) headers['content-type'] = 'application/x-www-form-urlencoded';
 
+  const send = (observation: SocketObservation) =>
+    observeSocket(observation, () =>
+      doFetch(url, {
+        method: spec.method,
+        headers,
+        ...(spec.form ? { body: spec.form.toString() } : {}),
+        redirect: 'manual',
+        signal,
+      }),
+    );
   const sentAt = deps.clock.now();
   try {
-    const response = await doFetch(url, {
-      method: spec.method,
-      headers,
-      ...(spec.form ? { body: spec.form.toString() } : {}),
-      redirect: 'manual',
-      signal,
-    });
+    const first: SocketObservation = { reused: false, answered: false };
+    let response: Response;
+    try {
+      response = await send(first);
+    } catch (error) {
+      // At most ONE reconnect, and only for the keep-alive race (see isStaleSocketReset): the
+      // upstream never saw the request, so this is the same attempt, not a second mint. Same
+      // deadline, same sentAt (the expiry anchor stays the earliest send).
+      if (signal.aborted || !isStaleSocketReset(error, first)) throw error;
+      response = await send({ reused: false, answered: false });
+    }
     const text = await readBoundedBody(response, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, operation);
     return { status: response.status, headers: response.headers, text, sentAt, receivedAt: deps.clock.now() };
   } catch (error) {
