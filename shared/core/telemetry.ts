@@ -11,7 +11,9 @@ export type MetricName =
   | 'SecretReread'
   | 'PrewarmRefreshed'
   | 'PrewarmSkipped'
-  | 'PrewarmFailed';
+  | 'PrewarmFailed'
+  | 'CanvasTokenRemainingLife'
+  | 'CanvasTokenLeftBehind';
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds';
 

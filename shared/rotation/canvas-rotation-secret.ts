@@ -56,12 +56,17 @@ export const readCanvasRotationSecret = (
 /** The value of the next version: the old fields with the new token's secret, id and hint. */
 export const writeCanvasRotationSecret = (
   previous: CanvasRotationSecret,
-  next: { readonly accessToken: string; readonly tokenId: string },
-): string =>
-  JSON.stringify({
-    ...previous.fields,
+  next: { readonly accessToken: string; readonly tokenId: string; readonly expiresAt?: string | null },
+): string => {
+  // The old token's expiry must never describe the new one.
+  const { expiresAt: _old, ...kept } = previous.fields;
+  return JSON.stringify({
+    ...kept,
     accessToken: next.accessToken,
     tokenId: next.tokenId,
+    // What Canvas says the token's life is (after any policy clamp), so a check can act on it.
+    ...(next.expiresAt === undefined ? {} : { expiresAt: next.expiresAt }),
     // Kept in step with the token when the secret carries one, so it never names the old token.
     ...('tokenHint' in previous.fields ? { tokenHint: next.accessToken.slice(0, 5) } : {}),
   });
+};

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import { BadRequestError, ConfigInvalidError, isBrokerError, SecretNotFoundError } from '../core/errors.ts';
-import { type Logger, noopLogger } from '../core/telemetry.ts';
+import { type Logger, type Metrics, noopLogger, noopMetrics } from '../core/telemetry.ts';
 import {
   type CanvasRotationSecret,
   readCanvasRotationSecret,
@@ -21,6 +21,16 @@ export interface RotateCanvasTokenDeps {
   readonly tokenExpiryDays: number;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /**
+   * The rotation schedule's interval. With it, a new token whose `expires_at` (as Canvas stored
+   * it, after any site token policy clamp) comes before the next scheduled rotation plus
+   * `expiryMarginDays` is reported (ERROR log; the remaining-life metric alarms on it).
+   */
+  readonly rotateEveryDays?: number;
+  /** Defaults to 3 days. */
+  readonly expiryMarginDays?: number;
+  /** `CanvasTokenRemainingLife` (seconds) and `CanvasTokenLeftBehind` (count, by state). */
+  readonly metrics?: Metrics;
 }
 
 export interface RotateCanvasToken {
@@ -30,12 +40,22 @@ export interface RotateCanvasToken {
 
 const DAY_MS = 86_400_000;
 const MAX_EXPIRY_DAYS = 3650;
+const DEFAULT_EXPIRY_MARGIN_DAYS = 3;
+/** Canvas stores whole seconds: an expiry this much short of what was asked is a policy clamp. */
+const CLAMP_TOLERANCE_MS = 60_000;
 
 /** The 5-character hint Canvas accepts in place of an id: the first characters of the secret. */
 const hintOf = (accessToken: string): string => accessToken.slice(0, 5);
 
 /** Canvas' answer for a token that is not there (any more): deleting it again is already done. */
 const isGone = (error: unknown): boolean => isBrokerError(error) && error.upstreamStatus === 404;
+
+/** Canvas refused the request itself (a token policy, a permission), not the token: 401/403. */
+const isRefused = (error: unknown): boolean =>
+  isBrokerError(error) && !error.retryable && (error.upstreamStatus === 401 || error.upstreamStatus === 403);
+
+const PENDING_NOTE =
+  'a pending token cannot be deleted through the Access Tokens API (Canvas looks up only active tokens, so DELETE answers 404): its user must activate or delete it in Canvas, or an admin delete it';
 
 interface StepContext {
   readonly arn: string;
@@ -65,6 +85,8 @@ interface StepContext {
 export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvasToken => {
   const { secrets, canvas, clock } = deps;
   const logger = deps.logger ?? noopLogger;
+  const metrics = deps.metrics ?? noopMetrics;
+  const marginDays = deps.expiryMarginDays ?? DEFAULT_EXPIRY_MARGIN_DAYS;
   if (
     !Number.isInteger(deps.tokenExpiryDays) ||
     deps.tokenExpiryDays < 1 ||
@@ -132,6 +154,35 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
   };
 
   /**
+   * Tries to delete a PENDING token. Unlike an active one, a 404 does not mean it is gone: real
+   * Canvas cannot find pending tokens (TokensController#find_token searches the user's active
+   * tokens only), so the token stays behind. Resolves true only when Canvas deleted it.
+   */
+  const discardPending = async (
+    ctx: StepContext,
+    session: RotationCanvasSession,
+    userId: string,
+    tokenId: string,
+    why: string,
+  ): Promise<boolean> => {
+    try {
+      await session.deleteToken(userId, tokenId, ctx.signal);
+      logger.info('pending Canvas token deleted', { ...ctx.log, tokenId, reason: why });
+      return true;
+    } catch (error) {
+      metrics.add('CanvasTokenLeftBehind', 1, 'Count', { state: 'pending' });
+      logger.error('pending Canvas token left behind', {
+        ...ctx.log,
+        tokenId,
+        reason: why,
+        code: isBrokerError(error) ? error.code : 'INTERNAL',
+        note: PENDING_NOTE,
+      });
+      return false;
+    }
+  };
+
+  /**
    * Deletes tokens this secret's rotation created that no stored version refers to: left by a run
    * that died between creating a token and storing it, or by an abandoned rotation whose version
    * has since lost its label. A labelled version's token is kept whatever its state, so a
@@ -177,13 +228,70 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
         !keptIds.has(t.id) &&
         (t.tokenHint === null || !keptHints.has(t.tokenHint)),
     );
-    for (const orphan of orphans)
-      await discard(ctx, session, current.userId, orphan.id, 'orphan of an earlier run');
+    const leftBehind: string[] = [];
+    for (const orphan of orphans) {
+      if (orphan.workflowState === 'pending') {
+        if (
+          !(await discardPending(ctx, session, current.userId, orphan.id, 'pending orphan of an earlier run'))
+        )
+          leftBehind.push(orphan.id);
+      } else await discard(ctx, session, current.userId, orphan.id, 'orphan of an earlier run');
+    }
+    if (leftBehind.length > 0) {
+      // Creating another would only leave another pending token behind: stop until a person acts.
+      throw new BadRequestError(
+        `Rotation of secret ${ctx.arn} stopped: Canvas token(s) ${leftBehind.join(', ')} of this secret are pending and ${PENDING_NOTE}. No new token is created while one is pending; AWSCURRENT is unchanged.`,
+        { details: { ...ctx.log, pendingTokenIds: leftBehind.join(',') } },
+      );
+    }
   };
 
   /** The token id the pending version of this rotation holds, if it holds a value. */
   const storedTokenId = async (ctx: StepContext): Promise<string | undefined> =>
     (await readVersion(ctx, { versionId: ctx.token, stage: STAGE.pending }))?.tokenId;
+
+  /**
+   * Reads the `expires_at` Canvas actually stored: a site token policy can clamp it far below what
+   * was asked (AccessToken#set_permanent_expiration in canvas-lms). Publishes the remaining life,
+   * and reports a token that runs out before the next scheduled rotation plus the margin.
+   *
+   * Decision: such a token is KEPT, not refused. It is the newest token this Canvas will issue
+   * under its policy (refusing it keeps the older one, clamped by the same policy, which expires
+   * sooner); its expiry goes into the secret (`expiresAt`) so the remaining-life metric and its
+   * alarm, and an expiry check, can bring the next rotation forward.
+   * Returns the ISO expiry to store (null: never expires), undefined when Canvas did not say.
+   */
+  const checkGrantedExpiry = (
+    ctx: StepContext,
+    created: RotationCanvasToken,
+    asked: Date,
+  ): string | null | undefined => {
+    if (created.expiresAt === undefined) return undefined;
+    if (created.expiresAt === null) return null;
+    const granted = Date.parse(created.expiresAt);
+    if (Number.isNaN(granted)) return undefined;
+    const now = clock.now();
+    const log = { ...ctx.log, tokenId: created.id, expiresAt: new Date(granted).toISOString() };
+    metrics.add('CanvasTokenRemainingLife', Math.max(0, Math.floor((granted - now) / 1000)), 'Seconds');
+    if (granted < asked.getTime() - CLAMP_TOLERANCE_MS) {
+      logger.warn("Canvas shortened the new token's expiry (a site token policy)", {
+        ...log,
+        askedExpiresAt: asked.toISOString(),
+      });
+    }
+    if (deps.rotateEveryDays !== undefined) {
+      const needed = now + (deps.rotateEveryDays + marginDays) * DAY_MS;
+      if (granted < needed) {
+        logger.error('new Canvas token expires before the next scheduled rotation', {
+          ...log,
+          rotateEveryDays: deps.rotateEveryDays,
+          expiryMarginDays: marginDays,
+          note: 'the token is kept (it is the newest the policy allows); rotate earlier than its expiry: shorten the rotation schedule, or rotate now when the remaining-life alarm fires',
+        });
+      }
+    }
+    return new Date(granted).toISOString();
+  };
 
   const createSecret = async (ctx: StepContext): Promise<void> => {
     const current = await requireVersion(ctx, { stage: STAGE.current }, 'the secret has no current value.');
@@ -204,7 +312,9 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
       );
     } catch (error) {
       throw rotationFailure(
-        `Canvas did not create a new access token for secret ${ctx.arn}; AWSCURRENT is unchanged`,
+        isRefused(error)
+          ? `Canvas refused to create a new access token for secret ${ctx.arn} (its token policy or the user's permissions: institutions may limit personal access token creation to admins); nothing was created and AWSCURRENT is unchanged`
+          : `Canvas did not create a new access token for secret ${ctx.arn}; AWSCURRENT is unchanged`,
         error,
         ctx.log,
       );
@@ -212,13 +322,23 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
     const log = { ...ctx.log, tokenId: created.id };
     if (created.secret === undefined || created.workflowState !== 'active') {
       // A pending token (created for another user) cannot authenticate until that user acts.
-      await discard(ctx, session, current.userId, created.id, 'unusable new token');
+      const deleted =
+        created.workflowState === 'pending'
+          ? await discardPending(ctx, session, current.userId, created.id, 'unusable new token')
+          : await discard(ctx, session, current.userId, created.id, 'unusable new token');
       throw new BadRequestError(
-        `Canvas created token ${created.id} for secret ${ctx.arn} in state "${created.workflowState}", not "active": the secret's userId must be the token's own user. It was deleted; AWSCURRENT is unchanged.`,
+        `Canvas created token ${created.id} for secret ${ctx.arn} in state "${created.workflowState}", not "active": the secret's userId must be the token's own user. ${
+          deleted ? 'It was deleted' : `It was left behind: ${PENDING_NOTE}`
+        }; AWSCURRENT is unchanged.`,
         { details: log },
       );
     }
-    const next = writeCanvasRotationSecret(current, { accessToken: created.secret, tokenId: created.id });
+    const grantedExpiry = checkGrantedExpiry(ctx, created, expiresAt);
+    const next = writeCanvasRotationSecret(current, {
+      accessToken: created.secret,
+      tokenId: created.id,
+      ...(grantedExpiry === undefined ? {} : { expiresAt: grantedExpiry }),
+    });
     let outcome: Awaited<ReturnType<RotationSecretStore['putPending']>>;
     try {
       outcome = await secrets.putPending(ctx.arn, ctx.token, next, ctx.signal);
@@ -247,7 +367,10 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
       logger.info('pending version was stored by another run', log);
       return;
     }
-    logger.info('new Canvas token stored as AWSPENDING', { ...log, expiresAt: expiresAt.toISOString() });
+    logger.info('new Canvas token stored as AWSPENDING', {
+      ...log,
+      expiresAt: grantedExpiry ?? expiresAt.toISOString(),
+    });
   };
 
   const setSecret = async (ctx: StepContext): Promise<void> => {
@@ -272,14 +395,10 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
         );
       }
       const current = await requireVersion(ctx, { stage: STAGE.current }, 'the secret has no current value.');
-      const deleted = await discard(
-        ctx,
-        canvas(current.accessToken),
-        pending.userId,
-        pending.tokenId ?? hintOf(pending.accessToken),
-        'failed its test',
-        pending.tokenId ?? 'unknown (deleted by hint)',
-      );
+      // Only by id: a 5-character hint can name another token of the same user.
+      const deleted =
+        pending.tokenId !== undefined &&
+        (await discard(ctx, canvas(current.accessToken), pending.userId, pending.tokenId, 'failed its test'));
       throw rotationFailure(
         `The new Canvas token for secret ${ctx.arn} failed its test call (GET /api/v1/users/self) and ${
           deleted ? 'was deleted' : 'could not be deleted yet'
@@ -292,8 +411,41 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
   };
 
   /**
+   * The id of the token a version without `tokenId` (a secret set up by hand) holds, or why there
+   * is none to delete. Canvas would take the 5-character hint in place of an id, but its
+   * TokensController#find_token does `find_by(token_hint:)`: ANY of the user's tokens starting
+   * with those characters (the new one included). So the hint is only used to find candidates,
+   * and a token is deleted only when it is identified uniquely: the old token must still
+   * authenticate (else it is already revoked or expired, and a token sharing its hint is someone
+   * else's), and exactly one live token other than the new one may carry its hint.
+   */
+  const identifyPrevious = async (
+    ctx: StepContext,
+    previous: CanvasRotationSecret,
+    next: CanvasRotationSecret,
+  ): Promise<{ id: string } | { none: 'revoked' | 'ambiguous'; candidates: number }> => {
+    if (previous.tokenId !== undefined) return { id: previous.tokenId };
+    try {
+      await canvas(previous.accessToken).whoami(ctx.signal);
+    } catch (error) {
+      if (isBrokerError(error) && error.upstreamStatus === 401) return { none: 'revoked', candidates: 0 };
+      throw error;
+    }
+    const hint = hintOf(previous.accessToken);
+    const candidates = (await canvas(next.accessToken).listTokens(previous.userId, ctx.signal)).filter(
+      (t) => t.workflowState !== 'deleted' && t.tokenHint === hint && t.id !== next.tokenId,
+    );
+    const [only] = candidates;
+    return candidates.length === 1 && only
+      ? { id: only.id }
+      : { none: 'ambiguous', candidates: candidates.length };
+  };
+
+  /**
    * Deletes the token AWSCURRENT held before, authenticated with the new one (which also proves the
-   * new one can manage tokens). A 404 means an earlier run already did.
+   * new one can manage tokens). A 404 means an earlier run already did. A token that cannot be
+   * identified uniquely is never deleted: it is reported, and the rotation still succeeds (AWSCURRENT
+   * holds a working token).
    */
   const retirePrevious = async (
     ctx: StepContext,
@@ -302,23 +454,45 @@ export const makeRotateCanvasToken = (deps: RotateCanvasTokenDeps): RotateCanvas
   ) => {
     if (previous.accessToken === next.accessToken) return;
     if (previous.tokenId !== undefined && previous.tokenId === next.tokenId) return;
-    // Without a stored id (a secret set up by hand), Canvas also takes the token's 5-character hint.
-    const idOrHint = previous.tokenId ?? hintOf(previous.accessToken);
-    const tokenId = previous.tokenId ?? 'unknown (deleted by hint)';
-    try {
-      await canvas(next.accessToken).deleteToken(previous.userId, idOrHint, ctx.signal);
-      logger.info('previous Canvas token deleted', {
-        ...ctx.log,
-        tokenId,
-        previousVersionId: previous.versionId,
-      });
-    } catch (error) {
-      if (isGone(error)) return;
-      throw rotationFailure(
+    const fail = (error: unknown, tokenId: string) =>
+      rotationFailure(
         `AWSCURRENT of secret ${ctx.arn} holds the new token, but the previous Canvas token could not be deleted (a retry of finishSecret deletes it)`,
         error,
         { ...ctx.log, tokenId, previousVersionId: previous.versionId },
       );
+    let target: Awaited<ReturnType<typeof identifyPrevious>>;
+    try {
+      target = await identifyPrevious(ctx, previous, next);
+    } catch (error) {
+      throw fail(error, 'unknown');
+    }
+    if (!('id' in target)) {
+      if (target.none === 'ambiguous') {
+        metrics.add('CanvasTokenLeftBehind', 1, 'Count', { state: 'unidentified' });
+        logger.error('previous Canvas token not deleted: it cannot be identified uniquely', {
+          ...ctx.log,
+          previousVersionId: previous.versionId,
+          candidates: target.candidates,
+          note: 'the previous version has no tokenId and its 5-character hint matches no or several tokens; delete it by hand in Canvas',
+        });
+      } else {
+        logger.info('previous Canvas token no longer authenticates: nothing to delete', {
+          ...ctx.log,
+          previousVersionId: previous.versionId,
+        });
+      }
+      return;
+    }
+    try {
+      await canvas(next.accessToken).deleteToken(previous.userId, target.id, ctx.signal);
+      logger.info('previous Canvas token deleted', {
+        ...ctx.log,
+        tokenId: target.id,
+        previousVersionId: previous.versionId,
+      });
+    } catch (error) {
+      if (isGone(error)) return;
+      throw fail(error, target.id);
     }
   };
 

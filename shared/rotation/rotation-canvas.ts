@@ -8,6 +8,11 @@ export interface RotationCanvasToken {
   readonly tokenHint: string | null;
   /** Present only on the response that created the token. */
   readonly secret?: string;
+  /**
+   * ISO 8601 as Canvas stored it (its `permanent_expires_at`), null for never. A site token policy
+   * may have clamped it below what was asked for. Absent when the source does not say.
+   */
+  readonly expiresAt?: string | null;
 }
 
 /** Canvas, authenticated as one access token. Failures are BrokerErrors with UPSTREAM_* codes. */

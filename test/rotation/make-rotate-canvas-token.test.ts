@@ -133,6 +133,8 @@ describe('rotating the Canvas access token behind the broker', () => {
       tokenId: current.tokenId,
       userId: 'self',
       note: 'kept across rotations',
+      // 90 days from the simulator's start, as Canvas stored it.
+      expiresAt: '2030-04-15T12:00:00.000Z',
     });
     await expectNoSecretInLogs();
   });
@@ -249,7 +251,7 @@ describe('a rotation Canvas will not go along with', () => {
     const error = await rejectionOf(rig.rotateAll(token));
     expect(error.code).toBe('UPSTREAM_FATAL');
     expect(error.upstreamStatus).toBe(403);
-    expect(error.message).toMatch(/did not create a new access token.*AWSCURRENT is unchanged/);
+    expect(error.message).toMatch(/refused to create a new access token.*AWSCURRENT is unchanged/);
     expect(await rig.sm.getValue(rig.arn, { versionId: token, stage: STAGE.pending })).toBeUndefined();
     await expectUntouched();
   });
