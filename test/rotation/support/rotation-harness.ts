@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { makeHttpRotationCanvas } from '../../../shared/rotation/http-rotation-canvas.ts';
-import type { RotateCanvasToken } from '../../../shared/rotation/make-rotate-canvas-token.ts';
+import type {
+  RotateCanvasToken,
+  RotateCanvasTokenDeps,
+} from '../../../shared/rotation/make-rotate-canvas-token.ts';
 import { makeRotateCanvasToken } from '../../../shared/rotation/make-rotate-canvas-token.ts';
 import type { RotationCanvas, RotationCanvasSession } from '../../../shared/rotation/rotation-canvas.ts';
 import type { RotationStep } from '../../../shared/rotation/rotation-event.ts';
 import type { RotationSecretStore } from '../../../shared/rotation/rotation-secret-store.ts';
 import { STAGE } from '../../../shared/rotation/rotation-secret-store.ts';
 import { type FaultSpec, type RunningSimulator, startSimulator } from '../../../shared/simulator/index.ts';
-import { type CapturingLogger, makeCapturingLogger, registerCanary } from '../../support/canary.ts';
+import {
+  type CapturingLogger,
+  type CapturingMetrics,
+  makeCapturingLogger,
+  makeCapturingMetrics,
+  registerCanary,
+} from '../../support/canary.ts';
 import { type FakeClock, makeFakeClock } from '../../support/fake-clock.ts';
 import { type MemorySecretsManager, makeMemorySecretsManager } from './memory-secrets-manager.ts';
 
@@ -39,6 +48,7 @@ export interface RotationRig {
   readonly seedToken: string;
   readonly crash: CrashSwitches;
   readonly logger: CapturingLogger;
+  readonly metrics: CapturingMetrics;
   readonly rotation: RotateCanvasToken;
   /** The Canvas port the rotation uses, without crash switches: for assertions. */
   readonly canvas: RotationCanvas;
@@ -72,7 +82,11 @@ export const startRotationSimulator = async (): Promise<RotationSimulator> => {
 /** A fresh secret and rotation over a reset simulator: every test starts from the seeded token. */
 export const makeRotationRig = (
   { sim, clock }: RotationSimulator,
-  options: { extraFields?: Record<string, string> } = {},
+  options: {
+    extraFields?: Record<string, string>;
+    /** Rotation settings beyond the defaults (the schedule interval, the expiry margin). */
+    settings?: Pick<RotateCanvasTokenDeps, 'rotateEveryDays' | 'expiryMarginDays'>;
+  } = {},
 ): RotationRig => {
   sim.reset();
   clock.set(START);
@@ -131,6 +145,7 @@ export const makeRotationRig = (
     },
   };
   const logger = makeCapturingLogger();
+  const metrics = makeCapturingMetrics();
   const rotation = makeRotateCanvasToken({
     secrets: store,
     canvas: crashingCanvas,
@@ -138,6 +153,8 @@ export const makeRotationRig = (
     tokenExpiryDays: 90,
     clock,
     logger,
+    metrics,
+    ...options.settings,
   });
 
   const step = (name: RotationStep, token: string) =>
@@ -152,6 +169,7 @@ export const makeRotationRig = (
     seedToken,
     crash,
     logger,
+    metrics,
     rotation,
     canvas,
     begin: (token) => {
