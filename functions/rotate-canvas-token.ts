@@ -1,10 +1,10 @@
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { makeSecretsManagerClient } from '../shared/adapters/aws/secrets-manager-client.ts';
 import { makeSecretsManagerRotationStore } from '../shared/adapters/aws/secrets-manager-rotation-store.ts';
-import { makePowertoolsLogger } from '../shared/adapters/powertools/powertools-logger.ts';
+import { makePowertoolsTelemetry } from '../shared/adapters/powertools/make-powertools-telemetry.ts';
 import { systemClock } from '../shared/adapters/system-clock.ts';
 import { USER_AGENT } from '../shared/config/user-agent.ts';
+import { flushMetrics } from '../shared/edge/flush-metrics.ts';
 import { injectLoggerContext } from '../shared/edge/inject-logger-context.ts';
 import { makeHttpRotationCanvas } from '../shared/rotation/http-rotation-canvas.ts';
 import { loadRotationEnvironment } from '../shared/rotation/load-rotation-environment.ts';
@@ -20,8 +20,12 @@ const CANVAS_TIMEOUT_MS = 10_000;
 
 // Cold start: a bad environment fails the init, not a rotation halfway through.
 const env = loadRotationEnvironment(process.env);
-const powertoolsLogger = new PowertoolsLogger({ serviceName: env.serviceName, logLevel: env.logLevel });
-const logger = makePowertoolsLogger(powertoolsLogger);
+const telemetry = makePowertoolsTelemetry({
+  serviceName: env.serviceName,
+  namespace: env.metricsNamespace,
+  logLevel: env.logLevel,
+});
+const { logger, powertoolsLogger } = telemetry;
 
 const rotation = makeRotateCanvasToken({
   secrets: makeSecretsManagerRotationStore({
@@ -35,10 +39,13 @@ const rotation = makeRotateCanvasToken({
   }),
   canvasBaseUrl: env.canvasBaseUrl,
   tokenExpiryDays: env.tokenExpiryDays,
+  ...(env.rotateEveryDays === undefined ? {} : { rotateEveryDays: env.rotateEveryDays }),
   clock: systemClock,
   logger,
+  // CanvasTokenRemainingLife and CanvasTokenLeftBehind: alarmed in infra/broker-monitoring.ts.
+  metrics: telemetry.metrics,
 });
 
-export const handler = middy(makeRotationHandler(rotation, logger)).use(
-  injectLoggerContext(powertoolsLogger),
-);
+export const handler = middy(makeRotationHandler(rotation, logger))
+  .use(injectLoggerContext(powertoolsLogger))
+  .use(flushMetrics(telemetry.metrics));

@@ -21,7 +21,12 @@ export interface BrokerMonitoringProps {
   readonly functions: Readonly<Record<string, IFunction>>;
   readonly metricsNamespace: string;
   readonly alarmTopic?: ITopic;
+  /** With Canvas token rotation: alarms on the rotated token's granted life and on leftovers. */
+  readonly canvasTokenRotation?: { readonly rotateEvery: Duration };
 }
+
+/** Days of slack a rotated Canvas token must have beyond the next scheduled rotation. */
+const ROTATION_EXPIRY_MARGIN_DAYS = 3;
 
 const PERIOD = Duration.minutes(1);
 
@@ -106,6 +111,41 @@ export class BrokerMonitoring extends Construct {
         `The ${name} function is throttled (account or reserved concurrency exhausted).`,
         1,
         { toAlarm: 2, of: 5 },
+      );
+    }
+
+    if (props.canvasTokenRotation) {
+      const lowest = (metric: string): IMetric =>
+        new MathExpression({
+          expression: `SELECT MIN(${metric}) FROM "${ns}"`,
+          label: metric,
+          period: Duration.hours(1),
+        });
+      // Emitted by the rotation function with each new token: the life Canvas granted it (a site
+      // token policy may clamp expires_at). Below the schedule plus a margin, the token runs out
+      // before the next rotation replaces it: rotate by hand or shorten the schedule.
+      const mustLast =
+        props.canvasTokenRotation.rotateEvery.toSeconds() + ROTATION_EXPIRY_MARGIN_DAYS * 86_400;
+      const lowLife = new Alarm(this, 'CanvasTokenLifeLow', {
+        metric: lowest('CanvasTokenRemainingLife'),
+        alarmDescription: `A rotated Canvas token expires less than ${ROTATION_EXPIRY_MARGIN_DAYS} days after the next scheduled rotation (Canvas clamped its expires_at): every Canvas credential stops when it expires.`,
+        threshold: mustLast,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmTopic) lowLife.addAlarmAction(new SnsAction(props.alarmTopic));
+      this.alarms.push(lowLife);
+      alarm(
+        'CanvasTokenLeftBehind',
+        new MathExpression({
+          expression: `SELECT SUM(CanvasTokenLeftBehind) FROM "${ns}"`,
+          label: 'CanvasTokenLeftBehind',
+          period: Duration.hours(1),
+        }),
+        'Rotation left a Canvas token it cannot delete: a pending token (not deletable through the API; rotation stops until a person deletes or activates it) or an old token it cannot identify uniquely.',
+        1,
+        { toAlarm: 1, of: 1 },
       );
     }
 

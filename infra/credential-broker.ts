@@ -191,6 +191,8 @@ export class CredentialBroker extends Construct {
           [ENV.rotationTokenExpiryDays]: String(
             rotation.tokenExpiryDays ?? ROTATION_DEFAULTS.tokenExpiryDays,
           ),
+          // So the function can tell a token Canvas clamped below the schedule (see monitoring).
+          [ENV.rotationRotateEveryDays]: String(Math.ceil(rotateEvery.toDays({ integral: false }))),
           ...powertoolsEnv,
         },
       }).function;
@@ -257,6 +259,13 @@ export class CredentialBroker extends Construct {
       },
       metricsNamespace,
       ...(props.alarmTopic === undefined ? {} : { alarmTopic: props.alarmTopic }),
+      ...(props.canvasTokenRotation
+        ? {
+            canvasTokenRotation: {
+              rotateEvery: props.canvasTokenRotation.rotateEvery ?? ROTATION_DEFAULTS.rotateEvery,
+            },
+          }
+        : {}),
     });
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;

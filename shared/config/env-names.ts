@@ -12,6 +12,8 @@ export const ENV = {
   /** Rotation function: Canvas base URL of the rotated token, and days until the new token expires. */
   canvasBaseUrl: 'BROKER_CANVAS_BASE_URL',
   rotationTokenExpiryDays: 'BROKER_ROTATION_TOKEN_EXPIRY_DAYS',
+  /** Rotation function: the schedule's interval in days, to report a token that expires before the next rotation. */
+  rotationRotateEveryDays: 'BROKER_ROTATION_ROTATE_EVERY_DAYS',
   /** Powertools. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',

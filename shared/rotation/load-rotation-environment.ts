@@ -1,5 +1,5 @@
 import type { TelemetryLogLevel } from '../adapters/powertools/make-powertools-telemetry.ts';
-import { ENV, SERVICE_NAME } from '../config/env-names.ts';
+import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../config/env-names.ts';
 import { ConfigInvalidError } from '../core/errors.ts';
 
 /** What the rotation function needs from its environment, read and validated once at cold start. */
@@ -8,7 +8,10 @@ export interface RotationEnvironment {
   /** Origin plus any path prefix, without a trailing slash. */
   readonly canvasBaseUrl: string;
   readonly tokenExpiryDays: number;
+  /** The rotation schedule's interval, when the construct says it. */
+  readonly rotateEveryDays: number | undefined;
   readonly serviceName: string;
+  readonly metricsNamespace: string;
   readonly logLevel: TelemetryLogLevel;
 }
 
@@ -58,6 +61,16 @@ const tokenExpiryDays = (env: NodeJS.ProcessEnv): number => {
     : invalid(name, `must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`);
 };
 
+const rotateEveryDays = (env: NodeJS.ProcessEnv): number | undefined => {
+  const name = ENV.rotationRotateEveryDays;
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return undefined;
+  const days = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+  return days >= 1 && days <= MAX_EXPIRY_DAYS
+    ? days
+    : invalid(name, `must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}`);
+};
+
 /**
  * Reads the rotation function's environment once: a missing or malformed variable throws a
  * ConfigInvalidError naming it, so the function fails its init instead of a rotation.
@@ -73,7 +86,9 @@ export const loadRotationEnvironment = (env: NodeJS.ProcessEnv): RotationEnviron
     region,
     canvasBaseUrl: canvasBaseUrl(env),
     tokenExpiryDays: tokenExpiryDays(env),
+    rotateEveryDays: rotateEveryDays(env),
     serviceName,
+    metricsNamespace: env[ENV.metricsNamespace]?.trim() || METRICS_NAMESPACE,
     logLevel: logLevel.toUpperCase() as TelemetryLogLevel,
   };
 };

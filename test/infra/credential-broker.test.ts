@@ -429,6 +429,21 @@ describe('the synthesized broker stack', () => {
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([TOPIC_ARN]);
   });
 
+  it('alarms when a rotated Canvas token will not outlast the next rotation, or a token is left behind', () => {
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const byExpression = (needle: string) =>
+      alarms.find((a) => a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes(needle)));
+    const life = byExpression('CanvasTokenRemainingLife');
+    expect(life?.Metrics[0].Expression).toBe(
+      'SELECT MIN(CanvasTokenRemainingLife) FROM "CanvasCredentialBroker"',
+    );
+    expect(life?.ComparisonOperator).toBe('LessThanThreshold');
+    expect(life?.Threshold).toBe((30 + 3) * 86_400);
+    expect(byExpression('CanvasTokenLeftBehind')?.Threshold).toBe(1);
+    const fn = resources('AWS::Lambda::Function')[functionLogicalId('BrokerRotateCanvasToken')]!.Properties;
+    expect(fn.Environment.Variables.BROKER_ROTATION_ROTATE_EVERY_DAYS).toBe('30');
+  });
+
   it('puts the broker metrics, API errors and latency on a dashboard', () => {
     const body = text(only('AWS::CloudWatch::Dashboard').Properties.DashboardBody);
     for (const metric of ['Mint', 'TierHit', 'TokenAgeAtServe', 'RefreshFailure', 'Unavailable']) {

@@ -14,9 +14,20 @@ describe('the rotation function environment', () => {
       region: 'us-east-1',
       canvasBaseUrl: 'https://canvas.example.edu',
       tokenExpiryDays: 90,
+      rotateEveryDays: undefined,
       serviceName: 'canvas-credential-broker',
+      metricsNamespace: 'CanvasCredentialBroker',
       logLevel: 'INFO',
     });
+  });
+
+  it('reads the schedule interval the construct passes, and refuses one that is not whole days', () => {
+    expect(loadRotationEnvironment({ ...VALID, [ENV.rotationRotateEveryDays]: '30' }).rotateEveryDays).toBe(
+      30,
+    );
+    expect(() => loadRotationEnvironment({ ...VALID, [ENV.rotationRotateEveryDays]: '1.5' })).toThrow(
+      ENV.rotationRotateEveryDays,
+    );
   });
 
   it('allows plain http only for a loopback simulator', () => {
