@@ -11,14 +11,23 @@ import {
   isBrokerError,
   MinTtlUnsatisfiableError,
   TokenUnavailableError,
+  UpstreamRetryableError,
 } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type Hold, makeHoldTracker } from './hold-tracker.ts';
 import type { SecretSource, SecretValue } from './secret-source.ts';
 import type { Logger, Metrics } from './telemetry.ts';
-import type { FailureRecord, StoredVariant, TokenRecord, TokenStore, VariantKey } from './token-store.ts';
+import type {
+  CredentialHold,
+  FailureRecord,
+  StoredVariant,
+  TokenRecord,
+  TokenStore,
+  VariantKey,
+} from './token-store.ts';
 import type { TokenTiming } from './token-timing.ts';
 import type { IssuedToken, UpstreamClient } from './upstream-client.ts';
+import { afterRefreshFailure, isThrottle } from './upstream-failure.ts';
 
 /** A decrypted token held in this instance's memory tier. */
 export interface CachedToken extends Omit<TokenRecord, 'envelope'> {
@@ -166,14 +175,52 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
           via: 'refresh',
         };
       } catch (error) {
-        if (!isBrokerError(error) || error.code !== 'UPSTREAM_REFRESH_REJECTED') throw error;
+        // A refresh is never the only way out: the decision table is in upstream-failure.ts
+        // (afterRefreshFailure). Only a failure of the whole host, or a rejected access token
+        // (callUpstream's concern), ends the renewal here; everything else mints at once.
+        if (afterRefreshFailure(error) !== 'mint') throw error;
+        metrics.add('RefreshFallback', 1, 'Count', { credentialId: state.key.credentialId });
+        logger.warn('refresh failed; minting a new token instead', {
+          ...log(state),
+          ...describeError(isBrokerError(error) ? error : undefined),
+        });
       }
     }
     return { issued: await client.mint(request), via: 'mint' };
   };
 
-  /** Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and retries once. */
+  /**
+   * Throws while a throttling answer holds the whole credential (issue 13: Canvas throttles per
+   * access token, not per parameter set). Fails open: the hold only spares upstream, the lease
+   * already bounds the calls, so an unreadable hold never keeps a token from being issued.
+   */
+  const checkCredentialHold = async (state: VariantState): Promise<void> => {
+    let stored: CredentialHold | undefined;
+    try {
+      stored = await store.readCredentialHold(state.key.credentialId);
+    } catch (error) {
+      logger.warn('credential hold not read; calling upstream anyway', {
+        ...log(state),
+        error: describe(error),
+      });
+      return;
+    }
+    if (!stored || holds.passed(stored)) return;
+    throw new UpstreamRetryableError(
+      'Upstream throttled this credential; every variant waits for the hold.',
+      {
+        retryAfterSeconds: seconds(holds.remainingMs(stored)),
+        details: { reason: 'CREDENTIAL_HELD', heldFor: stored.code },
+      },
+    );
+  };
+
+  /**
+   * Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and retries
+   * once (refresh, then mint, by the same table). Never called while the credential is held.
+   */
   const callUpstream = async (state: VariantState, previous: CachedToken | undefined) => {
+    await checkCredentialHold(state);
     const secretId = state.credential.secretId;
     const secret = await secrets.get(secretId);
     try {
@@ -186,6 +233,58 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       if (fresh.versionId === secret.versionId) throw error;
       return { secret: fresh, ...(await issue(state, fresh, previous)) };
     }
+  };
+
+  /**
+   * The failure record after `previous`: the streak start (`since`) carries over while the code
+   * repeats, and once the streak outlives `unhealthyAfterMs` the variant is unhealthy until a token
+   * is written. Both ride on the fenced failure record, so the instance that writes the crossing
+   * record is the only one that reports it, however many instances retry.
+   */
+  const nextFailure = (
+    previous: FailureRecord | undefined,
+    code: FailureRecord['code'],
+    holdMs: number,
+    count: number,
+  ): FailureRecord => {
+    const at = clock.now();
+    const since = previous?.code === code ? (previous.since ?? previous.at) : at;
+    const unhealthyAt = previous?.unhealthyAt ?? (at - since >= settings.unhealthyAfterMs ? at : undefined);
+    return {
+      id: randomUUID(),
+      code,
+      at,
+      holdMs,
+      count,
+      since,
+      ...(unhealthyAt === undefined ? {} : { unhealthyAt }),
+    };
+  };
+
+  /** One metric per recorded failure; one WARN line only when this record made the variant unhealthy. */
+  const reportHealth = (state: VariantState, previous: FailureRecord | undefined, failure: FailureRecord) => {
+    const unhealthy = failure.unhealthyAt !== undefined;
+    metrics.add('CredentialUnhealthy', unhealthy ? 1 : 0, 'Count', { credentialId: state.key.credentialId });
+    if (unhealthy && previous?.unhealthyAt === undefined) {
+      logger.warn('credential unhealthy: upstream keeps failing the same way', {
+        ...log(state),
+        code: failure.code,
+        since: failure.since,
+        failingForMs: failure.at - (failure.since ?? failure.at),
+        count: failure.count,
+      });
+    }
+  };
+
+  /** A token was written over `failure`: the streak is over (putToken cleared it, fenced). */
+  const recovered = (state: VariantState, failure: FailureRecord) => {
+    metrics.add('CredentialUnhealthy', 0, 'Count', { credentialId: state.key.credentialId });
+    if (failure.unhealthyAt === undefined) return;
+    logger.warn('credential healthy again: a token was issued', {
+      ...log(state),
+      previousCode: failure.code,
+      unhealthyForMs: Math.max(0, clock.now() - failure.unhealthyAt),
+    });
   };
 
   /** Takes the lease on exactly what `item` shows, renews, writes fenced. Throws upstream failures. */
@@ -227,6 +326,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         });
         return 'lost';
       }
+      if (item?.failure) recovered(state, item.failure);
       const { envelope: _sealed, ...plain } = record;
       state.cached = { ...plain, token, version: version + 1, checkedAt: clock.now() };
       state.source = 'upstream';
@@ -255,21 +355,24 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const count = (item?.failure?.count ?? 0) + 1;
       const brokerError = isBrokerError(error) ? error : undefined;
       const holdMs = backoffHoldMs(count, brokerError?.retryAfterSeconds, settings, random);
-      const failure: FailureRecord = {
-        id: randomUUID(),
-        code: brokerError?.code ?? 'INTERNAL',
-        at: clock.now(),
-        holdMs,
-        count,
-      };
+      const failure = nextFailure(item?.failure, brokerError?.code ?? 'INTERNAL', holdMs, count);
       metrics.add('RefreshFailure', 1, 'Count', { credentialId: state.key.credentialId });
       logger.warn('refresh failed', { ...log(state), ...describeError(brokerError), count, holdMs });
-      await store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
+      if (brokerError && isThrottle(brokerError)) {
+        // Throttling holds the whole credential; other failures stay with this variant.
+        const hold = { id: failure.id, code: failure.code, at: failure.at, ms: holdMs };
+        await store.putCredentialHold(state.key.credentialId, hold).catch((e: unknown) => {
+          logger.warn('credential hold not written', { ...log(state), error: describe(e) });
+        });
+      }
+      const written = await store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
         logger.warn('failure memory not written; the lease will lapse instead', {
           ...log(state),
           error: describe(e),
         });
+        return false;
       });
+      if (written) reportHealth(state, item?.failure, failure);
       if (brokerError && TRANSIENT.has(brokerError.code)) {
         throw new TokenUnavailableError('No valid token is available right now; try again later.', {
           retryAfterSeconds: seconds(holdMs),
