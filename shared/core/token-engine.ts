@@ -216,8 +216,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   };
 
   /**
-   * Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and retries
-   * once (refresh, then mint, by the same table). Never called while the credential is held.
+   * Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and with a
+   * new version retries once with a mint. Never calls upstream while the credential is held.
    */
   const callUpstream = async (state: VariantState, previous: CachedToken | undefined) => {
     await checkCredentialHold(state);
@@ -231,7 +231,9 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       metrics.add('SecretReread', 1, 'Count', { credentialId: state.key.credentialId });
       // Same version: the secret itself is what upstream rejects; a retry would only fail again.
       if (fresh.versionId === secret.versionId) throw error;
-      return { secret: fresh, ...(await issue(state, fresh, previous)) };
+      // The retry mints at once (no second refresh): one upstream call with the new secret keeps the
+      // worst case of one renewal at refresh + mint + re-read + mint, inside the lease it runs under.
+      return { secret: fresh, ...(await issue(state, fresh, undefined)) };
     }
   };
 

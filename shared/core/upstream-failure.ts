@@ -28,7 +28,7 @@ export const isHostTransient = (error: BrokerError): boolean =>
  * After `POST /api/v1/jwts/refresh` failed, within the same renewal: `mint` a new token at once, or
  * `fail` the renewal with the refresh's own error (failure memory then holds the variant under
  * capped, jittered backoff; a rejected access token is handled one level up, in callUpstream, which
- * re-reads the secret once and retries the whole renewal, refresh then mint, with a new version).
+ * re-reads the secret once, bypassing caches, and with a new version mints once with it).
  *
  * Canvas (instructure/canvas-lms app/controllers/jwts_controller.rb, JwtsController#refresh) turns
  * only CanvasSecurity::ServicesJwt::InvalidRefresh, JSON::JWE::DecryptionFailed and

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import {
+  CredentialsRejectedError,
   StoreUnavailableError,
   UpstreamFatalError,
   UpstreamRetryableError,
@@ -143,5 +144,36 @@ describe('persistent-failure detection', () => {
     const [item] = await store.list('dap');
     expect(item?.failure?.since).toBe(item?.failure?.at);
     expect((await broker.describeCredential(ADMIN, 'dap')).health).toEqual({ state: 'healthy' });
+  });
+});
+
+describe('a refresh whose access token is rejected', () => {
+  it('re-reads the secret once and, with a new version, mints once with it (no second refresh)', async () => {
+    const clock = makeFakeClock();
+    const upstream = makeFakeUpstream(clock, { refreshable: true });
+    const secrets = makeFakeSecrets({
+      'dap-secret': { clientId: 'id', clientSecret: 's1' },
+      'canvas-secret': { accessToken: 'c1' },
+    });
+    const broker = makeBroker({
+      credentials: [DAP, JWT],
+      policy: POLICY,
+      store: makeMemoryTokenStore(),
+      secrets,
+      cipher: makeFakeCipher(),
+      upstreamFor: () => upstream,
+      clock,
+      random: () => 0.5,
+      instanceId: 'i-test',
+    });
+    await broker.getToken(ALICE, { credentialId: 'canvas-jwt' });
+    secrets.set('canvas-secret', { accessToken: 'c2' });
+    upstream.acceptOnly('c2', () => new CredentialsRejectedError('401', { upstreamStatus: 401 }));
+    clock.advance(59.5 * MIN);
+    await expect(broker.getToken(ALICE, { credentialId: 'canvas-jwt' })).resolves.toMatchObject({
+      tier: 'upstream',
+    });
+    expect(upstream.calls).toEqual({ mint: 2, refresh: 1 });
+    expect(upstream.secretsSeen).toEqual(['c1', 'c1', 'c2']);
   });
 });
