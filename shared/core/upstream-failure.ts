@@ -34,9 +34,12 @@ export const isHostTransient = (error: BrokerError): boolean =>
  * only CanvasSecurity::ServicesJwt::InvalidRefresh, JSON::JWE::DecryptionFailed and
  * JSON::JWT::InvalidFormat into 400 `{"errors":{"jwt":"invalid refresh"}}`
  * (spec/controllers/jwts_controller_spec.rb "returns an error if jwt is invalid for refresh"); any
- * other failure to verify the presented token (a signature made with a key gone from the keyset,
- * another environment's token, a user that no longer exists) escapes the rescue and answers 500,
- * and answers it on every retry. So a refresh is never the only way out: everything that is not a
+ * other failure to verify the presented token escapes the rescue and answers 500, on every retry:
+ * CanvasSecurity::ServicesJwt.refresh_for_user and .decrypt
+ * (gems/canvas_security/lib/canvas_security/services_jwt.rb) verify the signature against the
+ * current and previous signing secrets and the RS256 keyset, so a token signed with a key gone from
+ * the keyset, or by another environment, raises a JWS verification error, not InvalidRefresh. A
+ * token whose context was deleted fails in `constantize.find` (ActiveRecord's not-found: a 404). So a refresh is never the only way out: everything that is not a
  * failure of the whole host falls back to a mint.
  *
  * | refresh outcome                                              | next step in the same renewal |
