@@ -11,7 +11,6 @@ import {
   isBrokerError,
   MinTtlUnsatisfiableError,
   TokenUnavailableError,
-  UpstreamRetryableError,
 } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type Hold, makeHoldTracker } from './hold-tracker.ts';
@@ -107,6 +106,12 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   const { store, secrets, cipher, clock, settings, timing, metrics, logger, random } = deps;
   const holds = makeHoldTracker(clock, settings.clockSkewToleranceMs);
+  /** The live credential holds this instance last saw, one per configured credential at most. */
+  const knownHolds = new Map<string, CredentialHold>();
+  const heldLocally = (credentialId: string): boolean => {
+    const hold = knownHolds.get(credentialId);
+    return hold !== undefined && !holds.passed(hold);
+  };
   const upstreams = new Map<string, UpstreamClient>();
   const upstreamOf = (credential: CredentialConfig): UpstreamClient => {
     let client = upstreams.get(credential.id);
@@ -190,37 +195,43 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   };
 
   /**
-   * Throws while a throttling answer holds the whole credential (issue 13: Canvas throttles per
-   * access token, not per parameter set). Fails open: the hold only spares upstream, the lease
-   * already bounds the calls, so an unreadable hold never keeps a token from being issued.
+   * The live throttle hold on the whole credential, if any (issue 13: Canvas throttles per access
+   * token, not per parameter set). A hold this instance already knows costs no read. Fails open:
+   * the hold only spares upstream, the lease already bounds the calls, so an unreadable hold never
+   * keeps a token from being issued.
    */
-  const checkCredentialHold = async (state: VariantState): Promise<void> => {
+  const liveCredentialHold = async (state: VariantState): Promise<CredentialHold | undefined> => {
+    const id = state.key.credentialId;
+    if (heldLocally(id)) return knownHolds.get(id);
     let stored: CredentialHold | undefined;
     try {
-      stored = await store.readCredentialHold(state.key.credentialId);
+      stored = await store.readCredentialHold(id);
     } catch (error) {
       logger.warn('credential hold not read; calling upstream anyway', {
         ...log(state),
         error: describe(error),
       });
-      return;
+      return undefined;
     }
-    if (!stored || holds.passed(stored)) return;
-    throw new UpstreamRetryableError(
-      'Upstream throttled this credential; every variant waits for the hold.',
-      {
-        retryAfterSeconds: seconds(holds.remainingMs(stored)),
-        details: { reason: 'CREDENTIAL_HELD', heldFor: stored.code },
-      },
-    );
+    if (!stored || holds.passed(stored)) return undefined;
+    knownHolds.set(id, stored);
+    return stored;
+  };
+
+  /** Nothing is recorded for a held variant (nothing was tried): its callers get the hold's remaining time. */
+  const heldUnavailable = (state: VariantState, hold: CredentialHold) => {
+    metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
+    return new TokenUnavailableError('No valid token is available right now; try again later.', {
+      retryAfterSeconds: seconds(holds.remainingMs(hold)),
+      details: { reason: 'CREDENTIAL_THROTTLED', heldFor: hold.code },
+    });
   };
 
   /**
    * Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and with a
-   * new version retries once with a mint. Never calls upstream while the credential is held.
+   * new version retries once with a mint.
    */
   const callUpstream = async (state: VariantState, previous: CachedToken | undefined) => {
-    await checkCredentialHold(state);
     const secretId = state.credential.secretId;
     const secret = await secrets.get(secretId);
     try {
@@ -293,12 +304,25 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   const refresh = async (state: VariantState, item: StoredVariant | undefined): Promise<Outcome> => {
     const version = item?.version ?? 0;
     const lease = { id: randomUUID(), owner: deps.instanceId, at: clock.now(), ms: settings.leaseMs };
-    const taken = await store.acquireLease(
-      state.key,
-      { kind: state.credential.kind, params: state.params },
-      lease,
-      { version, leaseId: item?.lease?.id, failureId: item?.failure?.id },
-    );
+    // The hold is read alongside the lease, so an unheld credential (the usual case) waits no longer
+    // than before; a held one gives the lease straight back. A hold written just after this read
+    // costs at most one more throttled call.
+    const [held, taken] = await Promise.all([
+      liveCredentialHold(state),
+      store.acquireLease(state.key, { kind: state.credential.kind, params: state.params }, lease, {
+        version,
+        leaseId: item?.lease?.id,
+        failureId: item?.failure?.id,
+      }),
+    ]);
+    if (held) {
+      if (taken) {
+        await store.releaseLease(state.key, lease.id).catch((e: unknown) => {
+          logger.warn('lease not released; it will lapse instead', { ...log(state), error: describe(e) });
+        });
+      }
+      throw heldUnavailable(state, held);
+    }
     if (!taken) return 'lost';
     if (item?.lease) {
       metrics.add('LeaseTakeover', 1, 'Count', { credentialId: state.key.credentialId });
@@ -360,20 +384,30 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const failure = nextFailure(item?.failure, brokerError?.code ?? 'INTERNAL', holdMs, count);
       metrics.add('RefreshFailure', 1, 'Count', { credentialId: state.key.credentialId });
       logger.warn('refresh failed', { ...log(state), ...describeError(brokerError), count, holdMs });
-      if (brokerError && isThrottle(brokerError)) {
-        // Throttling holds the whole credential; other failures stay with this variant.
-        const hold = { id: failure.id, code: failure.code, at: failure.at, ms: holdMs };
-        await store.putCredentialHold(state.key.credentialId, hold).catch((e: unknown) => {
-          logger.warn('credential hold not written', { ...log(state), error: describe(e) });
-        });
+      // Throttling holds the whole credential; other failures stay with this variant. Both writes
+      // at once: the lease is released by the failure write, and nothing here may hold it longer.
+      const throttled = brokerError !== undefined && isThrottle(brokerError);
+      const hold = { id: failure.id, code: failure.code, at: failure.at, ms: holdMs };
+      if (throttled) {
+        // Seen here first, at its start: this instance's own wait is measured from now.
+        holds.remainingMs(hold);
+        knownHolds.set(state.key.credentialId, hold);
       }
-      const written = await store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
-        logger.warn('failure memory not written; the lease will lapse instead', {
-          ...log(state),
-          error: describe(e),
-        });
-        return false;
-      });
+      const [written] = await Promise.all([
+        store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
+          logger.warn('failure memory not written; the lease will lapse instead', {
+            ...log(state),
+            error: describe(e),
+          });
+          return false;
+        }),
+        throttled
+          ? store.putCredentialHold(state.key.credentialId, hold).catch((e: unknown) => {
+              logger.warn('credential hold not written', { ...log(state), error: describe(e) });
+              return false;
+            })
+          : undefined,
+      ]);
       if (written) reportHealth(state, item?.failure, failure);
       if (brokerError && TRANSIENT.has(brokerError.code)) {
         throw new TokenUnavailableError('No valid token is available right now; try again later.', {
@@ -477,6 +511,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     if (!force && state.cached && now < state.cached.refreshAt) return 'skipped';
     if (item?.lease && !holds.passed(item.lease)) return 'skipped';
     if (!force && item?.failure && !holds.passed(failureHold(item.failure))) return 'skipped';
+    // A stale token's background renewal or the pre-warm waits out a throttle quietly.
+    if (!force && heldLocally(state.key.credentialId)) return 'skipped';
     return (await refresh(state, item)) === 'won' ? 'renewed' : 'skipped';
   };
 
