@@ -388,11 +388,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       // at once: the lease is released by the failure write, and nothing here may hold it longer.
       const throttled = brokerError !== undefined && isThrottle(brokerError);
       const hold = { id: failure.id, code: failure.code, at: failure.at, ms: holdMs };
-      if (throttled) {
-        // Seen here first, at its start: this instance's own wait is measured from now.
-        holds.remainingMs(hold);
-        knownHolds.set(state.key.credentialId, hold);
-      }
+      // Timed like the failure record it shares an id with (hold-tracker.ts decides when it passed).
+      if (throttled) knownHolds.set(state.key.credentialId, hold);
       const [written] = await Promise.all([
         store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
           logger.warn('failure memory not written; the lease will lapse instead', {
