@@ -23,10 +23,19 @@ export interface BrokerMonitoringProps {
   readonly alarmTopic?: ITopic;
   /** With Canvas token rotation: alarms on the rotated token's granted life and on leftovers. */
   readonly canvasTokenRotation?: { readonly rotateEvery: Duration };
+  /** The configured credentials: each gets its own unhealthy alarm. */
+  readonly credentialIds?: readonly string[];
 }
 
 /** Days of slack a rotated Canvas token must have beyond the next scheduled rotation. */
 const ROTATION_EXPIRY_MARGIN_DAYS = 3;
+
+/**
+ * `CredentialUnhealthy` is written at each recorded failure (1 once unhealthy) and at recovery (0);
+ * between attempts the backoff (up to 5 min, longer with a Retry-After) leaves minutes without a
+ * data point, so one long period's maximum is the state, not a string of one-minute periods.
+ */
+const UNHEALTHY_PERIOD = Duration.minutes(15);
 
 const PERIOD = Duration.minutes(1);
 
@@ -96,6 +105,20 @@ export class BrokerMonitoring extends Construct {
       1,
       { toAlarm: 3, of: 5 },
     );
+    for (const credentialId of props.credentialIds ?? []) {
+      // Credential ids match ^[a-z0-9][a-z0-9-]{0,62}$, so they are safe inside the quoted literal.
+      alarm(
+        `CredentialUnhealthy-${credentialId}`,
+        new MathExpression({
+          expression: `SELECT MAX(CredentialUnhealthy) FROM "${ns}" WHERE credentialId = '${credentialId}'`,
+          label: `CredentialUnhealthy ${credentialId}`,
+          period: UNHEALTHY_PERIOD,
+        }),
+        `Credential ${credentialId}: upstream has failed the same way for longer than unhealthyAfterMs (default 15 min); see GET /v1/credentials/${credentialId} for the error code. Misconfiguration (e.g. InstAccess keys missing) rather than an outage is likely.`,
+        1,
+        { toAlarm: 1, of: 1 },
+      );
+    }
     for (const [name, fn] of Object.entries(props.functions)) {
       const idPart = name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
       alarm(
@@ -173,6 +196,9 @@ export class BrokerMonitoring extends Construct {
         [
           graph('Refresh failures', [search('RefreshFailure', 'Sum', 'RefreshFailure')]),
           graph('Unavailable (503 with Retry-After)', [search('Unavailable', 'Sum', 'Unavailable')]),
+          graph('Unhealthy credentials (1 = failing the same way past the window)', [
+            search('CredentialUnhealthy', 'Maximum', ''),
+          ]),
           graph('API 4XX / 5XX', [
             api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4XX' }),
             api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5XX' }),

@@ -258,6 +258,7 @@ export class CredentialBroker extends Construct {
         ...(this.rotateCanvasTokenFunction ? { 'rotate-canvas-token': this.rotateCanvasTokenFunction } : {}),
       },
       metricsNamespace,
+      credentialIds: [...this.credentialIds],
       ...(props.alarmTopic === undefined ? {} : { alarmTopic: props.alarmTopic }),
       ...(props.canvasTokenRotation
         ? {

@@ -14,6 +14,8 @@ export const trackStore = (inner: TokenStore, track: Track): TokenStore => ({
   touch: (key, at) => track(inner.touch(key, at)),
   invalidate: (key, fingerprint) => track(inner.invalidate(key, fingerprint)),
   purge: (credentialId) => track(inner.purge(credentialId)),
+  readCredentialHold: (credentialId) => track(inner.readCredentialHold(credentialId)),
+  putCredentialHold: (credentialId, hold) => track(inner.putCredentialHold(credentialId, hold)),
   recordMint: (record) => track(inner.recordMint(record)),
   listMints: (credentialId, limit) => track(inner.listMints(credentialId, limit)),
 });

@@ -33,6 +33,11 @@ export interface BrokerSettings {
   readonly prewarmRecentMs: number;
   /** Mint records are kept this long (DynamoDB TTL). */
   readonly mintHistoryMs: number;
+  /**
+   * A variant whose upstream has failed with the same code for this long is reported unhealthy
+   * (admin detail, metric, one WARN line per transition). Detection only: retries stay as paced.
+   */
+  readonly unhealthyAfterMs: number;
 }
 
 export const DEFAULT_SETTINGS: BrokerSettings = {
@@ -51,4 +56,5 @@ export const DEFAULT_SETTINGS: BrokerSettings = {
   touchIntervalMs: 300_000,
   prewarmRecentMs: 2 * 3_600_000,
   mintHistoryMs: 30 * 86_400_000,
+  unhealthyAfterMs: 15 * 60_000,
 };

@@ -38,7 +38,16 @@ export interface VariantSummary {
   readonly fingerprint?: string;
   readonly secretVersionId?: string;
   readonly lastUsedAt?: number;
-  readonly failing?: { readonly code: string; readonly count: number };
+  /**
+   * The variant's last renewal failed. `since` starts the streak of failures with this same code;
+   * `unhealthy` once that streak outlived `unhealthyAfterMs` (until a token is issued again).
+   */
+  readonly failing?: {
+    readonly code: string;
+    readonly count: number;
+    readonly since: number;
+    readonly unhealthy: boolean;
+  };
 }
 
 export interface CredentialSummary {
@@ -48,8 +57,17 @@ export interface CredentialSummary {
   readonly variants: readonly VariantSummary[];
 }
 
+/**
+ * `unhealthy` when any variant is: its upstream has failed the same way for longer than
+ * `unhealthyAfterMs`, with that variant's last error code and the start of its streak.
+ */
+export type CredentialHealth =
+  | { readonly state: 'healthy' }
+  | { readonly state: 'unhealthy'; readonly code: string; readonly since: number; readonly variants: number };
+
 export interface CredentialDetail extends CredentialSummary {
   readonly baseUrl: string;
+  readonly health: CredentialHealth;
   readonly recentMints: readonly {
     readonly variantId: string;
     readonly fingerprint: string;

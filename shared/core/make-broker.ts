@@ -1,6 +1,7 @@
 import type {
   Broker,
   CredentialDetail,
+  CredentialHealth,
   CredentialSummary,
   PrewarmReport,
   ServedToken,
@@ -125,7 +126,15 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
         secretVersionId: item.token.secretVersionId,
       }),
       ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt }),
-      ...(item.failure && { failing: { code: item.failure.code, count: item.failure.count } }),
+      ...(item.failure && {
+        failing: {
+          code: item.failure.code,
+          count: item.failure.count,
+          since: item.failure.since ?? item.failure.at,
+          // The stored mark, not a recomputation: admin detail, metric and log agree on one state.
+          unhealthy: item.failure.unhealthyAt !== undefined,
+        },
+      }),
     }));
     return {
       id: credential.id,
@@ -217,6 +226,7 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       return {
         ...summary,
         baseUrl: credential.baseUrl,
+        health: healthOf(summary.variants),
         recentMints: mints.map((m) => ({
           variantId: m.key.variantId,
           fingerprint: m.fingerprint,
@@ -263,6 +273,18 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       return { purged };
     },
   };
+};
+
+/** The longest-failing unhealthy variant speaks for the credential. */
+const healthOf = (variants: readonly VariantSummary[]): CredentialHealth => {
+  const unhealthy = variants
+    .map((v) => v.failing)
+    .filter((f): f is NonNullable<VariantSummary['failing']> => f?.unhealthy === true)
+    .sort((a, b) => a.since - b.since);
+  const first = unhealthy[0];
+  return first === undefined
+    ? { state: 'healthy' }
+    : { state: 'unhealthy', code: first.code, since: first.since, variants: unhealthy.length };
 };
 
 const codeOf = (error: unknown): string => (isBrokerError(error) ? error.code : 'INTERNAL');

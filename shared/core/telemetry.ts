@@ -3,6 +3,8 @@ export type MetricName =
   | 'Mint'
   | 'Refresh'
   | 'RefreshFailure'
+  | 'RefreshFallback'
+  | 'CredentialUnhealthy'
   | 'TokenAgeAtServe'
   | 'LeaseWait'
   | 'LeaseTakeover'

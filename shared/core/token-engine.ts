@@ -16,9 +16,17 @@ import { fingerprint } from './fingerprint.ts';
 import { type Hold, makeHoldTracker } from './hold-tracker.ts';
 import type { SecretSource, SecretValue } from './secret-source.ts';
 import type { Logger, Metrics } from './telemetry.ts';
-import type { FailureRecord, StoredVariant, TokenRecord, TokenStore, VariantKey } from './token-store.ts';
+import type {
+  CredentialHold,
+  FailureRecord,
+  StoredVariant,
+  TokenRecord,
+  TokenStore,
+  VariantKey,
+} from './token-store.ts';
 import type { TokenTiming } from './token-timing.ts';
 import type { IssuedToken, UpstreamClient } from './upstream-client.ts';
+import { afterRefreshFailure, isThrottle } from './upstream-failure.ts';
 
 /** A decrypted token held in this instance's memory tier. */
 export interface CachedToken extends Omit<TokenRecord, 'envelope'> {
@@ -98,6 +106,12 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   const { store, secrets, cipher, clock, settings, timing, metrics, logger, random } = deps;
   const holds = makeHoldTracker(clock, settings.clockSkewToleranceMs);
+  /** The live credential holds this instance last saw, one per configured credential at most. */
+  const knownHolds = new Map<string, CredentialHold>();
+  const heldLocally = (credentialId: string): boolean => {
+    const hold = knownHolds.get(credentialId);
+    return hold !== undefined && !holds.passed(hold);
+  };
   const upstreams = new Map<string, UpstreamClient>();
   const upstreamOf = (credential: CredentialConfig): UpstreamClient => {
     let client = upstreams.get(credential.id);
@@ -166,13 +180,57 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
           via: 'refresh',
         };
       } catch (error) {
-        if (!isBrokerError(error) || error.code !== 'UPSTREAM_REFRESH_REJECTED') throw error;
+        // A refresh is never the only way out: the decision table is in upstream-failure.ts
+        // (afterRefreshFailure). Only a failure of the whole host, or a rejected access token
+        // (callUpstream's concern), ends the renewal here; everything else mints at once.
+        if (afterRefreshFailure(error) !== 'mint') throw error;
+        metrics.add('RefreshFallback', 1, 'Count', { credentialId: state.key.credentialId });
+        logger.warn('refresh failed; minting a new token instead', {
+          ...log(state),
+          ...describeError(isBrokerError(error) ? error : undefined),
+        });
       }
     }
     return { issued: await client.mint(request), via: 'mint' };
   };
 
-  /** Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and retries once. */
+  /**
+   * The live throttle hold on the whole credential, if any (issue 13: Canvas throttles per access
+   * token, not per parameter set). A hold this instance already knows costs no read. Fails open:
+   * the hold only spares upstream, the lease already bounds the calls, so an unreadable hold never
+   * keeps a token from being issued.
+   */
+  const liveCredentialHold = async (state: VariantState): Promise<CredentialHold | undefined> => {
+    const id = state.key.credentialId;
+    if (heldLocally(id)) return knownHolds.get(id);
+    let stored: CredentialHold | undefined;
+    try {
+      stored = await store.readCredentialHold(id);
+    } catch (error) {
+      logger.warn('credential hold not read; calling upstream anyway', {
+        ...log(state),
+        error: describe(error),
+      });
+      return undefined;
+    }
+    if (!stored || holds.passed(stored)) return undefined;
+    knownHolds.set(id, stored);
+    return stored;
+  };
+
+  /** Nothing is recorded for a held variant (nothing was tried): its callers get the hold's remaining time. */
+  const heldUnavailable = (state: VariantState, hold: CredentialHold) => {
+    metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
+    return new TokenUnavailableError('No valid token is available right now; try again later.', {
+      retryAfterSeconds: seconds(holds.remainingMs(hold)),
+      details: { reason: 'CREDENTIAL_THROTTLED', heldFor: hold.code },
+    });
+  };
+
+  /**
+   * Calls upstream; on rejected credentials re-reads the secret once, bypassing caches, and with a
+   * new version retries once with a mint.
+   */
   const callUpstream = async (state: VariantState, previous: CachedToken | undefined) => {
     const secretId = state.credential.secretId;
     const secret = await secrets.get(secretId);
@@ -184,20 +242,87 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       metrics.add('SecretReread', 1, 'Count', { credentialId: state.key.credentialId });
       // Same version: the secret itself is what upstream rejects; a retry would only fail again.
       if (fresh.versionId === secret.versionId) throw error;
-      return { secret: fresh, ...(await issue(state, fresh, previous)) };
+      // The retry mints at once (no second refresh): one upstream call with the new secret keeps the
+      // worst case of one renewal at refresh + mint + re-read + mint, inside the lease it runs under.
+      return { secret: fresh, ...(await issue(state, fresh, undefined)) };
     }
+  };
+
+  /**
+   * The failure record after `previous`: the streak start (`since`) carries over while the code
+   * repeats, and once the streak outlives `unhealthyAfterMs` the variant is unhealthy until a token
+   * is written. Both ride on the fenced failure record, so the instance that writes the crossing
+   * record is the only one that reports it, however many instances retry.
+   */
+  const nextFailure = (
+    previous: FailureRecord | undefined,
+    code: FailureRecord['code'],
+    holdMs: number,
+    count: number,
+  ): FailureRecord => {
+    const at = clock.now();
+    const since = previous?.code === code ? (previous.since ?? previous.at) : at;
+    const unhealthyAt = previous?.unhealthyAt ?? (at - since >= settings.unhealthyAfterMs ? at : undefined);
+    return {
+      id: randomUUID(),
+      code,
+      at,
+      holdMs,
+      count,
+      since,
+      ...(unhealthyAt === undefined ? {} : { unhealthyAt }),
+    };
+  };
+
+  /** One metric per recorded failure; one WARN line only when this record made the variant unhealthy. */
+  const reportHealth = (state: VariantState, previous: FailureRecord | undefined, failure: FailureRecord) => {
+    const unhealthy = failure.unhealthyAt !== undefined;
+    metrics.add('CredentialUnhealthy', unhealthy ? 1 : 0, 'Count', { credentialId: state.key.credentialId });
+    if (unhealthy && previous?.unhealthyAt === undefined) {
+      logger.warn('credential unhealthy: upstream keeps failing the same way', {
+        ...log(state),
+        code: failure.code,
+        since: failure.since,
+        failingForMs: failure.at - (failure.since ?? failure.at),
+        count: failure.count,
+      });
+    }
+  };
+
+  /** A token was written over `failure`: the streak is over (putToken cleared it, fenced). */
+  const recovered = (state: VariantState, failure: FailureRecord) => {
+    metrics.add('CredentialUnhealthy', 0, 'Count', { credentialId: state.key.credentialId });
+    if (failure.unhealthyAt === undefined) return;
+    logger.warn('credential healthy again: a token was issued', {
+      ...log(state),
+      previousCode: failure.code,
+      unhealthyForMs: Math.max(0, clock.now() - failure.unhealthyAt),
+    });
   };
 
   /** Takes the lease on exactly what `item` shows, renews, writes fenced. Throws upstream failures. */
   const refresh = async (state: VariantState, item: StoredVariant | undefined): Promise<Outcome> => {
     const version = item?.version ?? 0;
     const lease = { id: randomUUID(), owner: deps.instanceId, at: clock.now(), ms: settings.leaseMs };
-    const taken = await store.acquireLease(
-      state.key,
-      { kind: state.credential.kind, params: state.params },
-      lease,
-      { version, leaseId: item?.lease?.id, failureId: item?.failure?.id },
-    );
+    // The hold is read alongside the lease, so an unheld credential (the usual case) waits no longer
+    // than before; a held one gives the lease straight back. A hold written just after this read
+    // costs at most one more throttled call.
+    const [held, taken] = await Promise.all([
+      liveCredentialHold(state),
+      store.acquireLease(state.key, { kind: state.credential.kind, params: state.params }, lease, {
+        version,
+        leaseId: item?.lease?.id,
+        failureId: item?.failure?.id,
+      }),
+    ]);
+    if (held) {
+      if (taken) {
+        await store.releaseLease(state.key, lease.id).catch((e: unknown) => {
+          logger.warn('lease not released; it will lapse instead', { ...log(state), error: describe(e) });
+        });
+      }
+      throw heldUnavailable(state, held);
+    }
     if (!taken) return 'lost';
     if (item?.lease) {
       metrics.add('LeaseTakeover', 1, 'Count', { credentialId: state.key.credentialId });
@@ -227,6 +352,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         });
         return 'lost';
       }
+      if (item?.failure) recovered(state, item.failure);
       const { envelope: _sealed, ...plain } = record;
       state.cached = { ...plain, token, version: version + 1, checkedAt: clock.now() };
       state.source = 'upstream';
@@ -255,21 +381,31 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const count = (item?.failure?.count ?? 0) + 1;
       const brokerError = isBrokerError(error) ? error : undefined;
       const holdMs = backoffHoldMs(count, brokerError?.retryAfterSeconds, settings, random);
-      const failure: FailureRecord = {
-        id: randomUUID(),
-        code: brokerError?.code ?? 'INTERNAL',
-        at: clock.now(),
-        holdMs,
-        count,
-      };
+      const failure = nextFailure(item?.failure, brokerError?.code ?? 'INTERNAL', holdMs, count);
       metrics.add('RefreshFailure', 1, 'Count', { credentialId: state.key.credentialId });
       logger.warn('refresh failed', { ...log(state), ...describeError(brokerError), count, holdMs });
-      await store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
-        logger.warn('failure memory not written; the lease will lapse instead', {
-          ...log(state),
-          error: describe(e),
-        });
-      });
+      // Throttling holds the whole credential; other failures stay with this variant. Both writes
+      // at once: the lease is released by the failure write, and nothing here may hold it longer.
+      const throttled = brokerError !== undefined && isThrottle(brokerError);
+      const hold = { id: failure.id, code: failure.code, at: failure.at, ms: holdMs };
+      // Timed like the failure record it shares an id with (hold-tracker.ts decides when it passed).
+      if (throttled) knownHolds.set(state.key.credentialId, hold);
+      const [written] = await Promise.all([
+        store.putFailure(state.key, lease.id, failure).catch((e: unknown) => {
+          logger.warn('failure memory not written; the lease will lapse instead', {
+            ...log(state),
+            error: describe(e),
+          });
+          return false;
+        }),
+        throttled
+          ? store.putCredentialHold(state.key.credentialId, hold).catch((e: unknown) => {
+              logger.warn('credential hold not written', { ...log(state), error: describe(e) });
+              return false;
+            })
+          : undefined,
+      ]);
+      if (written) reportHealth(state, item?.failure, failure);
       if (brokerError && TRANSIENT.has(brokerError.code)) {
         throw new TokenUnavailableError('No valid token is available right now; try again later.', {
           retryAfterSeconds: seconds(holdMs),
@@ -372,6 +508,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     if (!force && state.cached && now < state.cached.refreshAt) return 'skipped';
     if (item?.lease && !holds.passed(item.lease)) return 'skipped';
     if (!force && item?.failure && !holds.passed(failureHold(item.failure))) return 'skipped';
+    // A stale token's background renewal or the pre-warm waits out a throttle quietly.
+    if (!force && heldLocally(state.key.credentialId)) return 'skipped';
     return (await refresh(state, item)) === 'won' ? 'renewed' : 'skipped';
   };
 

@@ -41,6 +41,30 @@ export interface FailureRecord {
   readonly holdMs: number;
   /** Consecutive failures, for exponential backoff. */
   readonly count: number;
+  /**
+   * When the current streak of consecutive failures with this same `code` began (writer's clock):
+   * carried from the previous failure record when the code repeats, reset when it changes. Absent
+   * on records written before it existed (read as `at`).
+   */
+  readonly since?: number;
+  /**
+   * When the variant was declared unhealthy (its streak outlived `unhealthyAfterMs`). Carried over
+   * every later failure, whatever its code, until a token is written: so exactly one writer, the
+   * lease holder that crossed the line, reports each healthy → unhealthy → healthy transition.
+   */
+  readonly unhealthyAt?: number;
+}
+
+/**
+ * A hold on a whole credential, written after a throttling answer (429, Canvas's 403 rate-limit):
+ * Canvas throttles per access token, so no variant of the credential calls upstream before it has
+ * passed. Same timing rules as a lease (`at` on the writer's clock, `ms` measured by HoldTracker).
+ */
+export interface CredentialHold {
+  readonly id: string;
+  readonly code: ErrorCode;
+  readonly at: number;
+  readonly ms: number;
 }
 
 export interface StoredVariant {
@@ -110,6 +134,14 @@ export interface TokenStore {
   invalidate(key: VariantKey, fingerprint: string): Promise<boolean>;
   /** Deletes every variant of a credential; returns how many were deleted. */
   purge(credentialId: string): Promise<number>;
+  /** The credential's throttle hold, if one was ever written (it may have passed). */
+  readCredentialHold(credentialId: string): Promise<CredentialHold | undefined>;
+  /**
+   * Records a credential hold unless the recorded one ends later (`at + ms`, writer clocks): a
+   * shorter hold never shortens a longer one. Answers whether it was written. Survives purge (it is
+   * upstream's state, not a cached token).
+   */
+  putCredentialHold(credentialId: string, hold: CredentialHold): Promise<boolean>;
   /** Appends an audit record of an issued token (kept for a limited time). */
   recordMint(record: MintRecord): Promise<void>;
   /** The newest audit records of a credential, newest first. */

@@ -27,6 +27,9 @@ export interface UpstreamRequest {
  * Port: one upstream token issuer for one credential. Failures are BrokerErrors classified per
  * contract section 6: UPSTREAM_RETRYABLE (with retryAfterSeconds when given), UPSTREAM_TIMEOUT,
  * UPSTREAM_CREDENTIALS_REJECTED, UPSTREAM_FATAL, UPSTREAM_MALFORMED, UPSTREAM_REFRESH_REJECTED.
+ * `upstreamStatus` is set for every HTTP answer and absent for a network error; a throttle is
+ * UPSTREAM_RETRYABLE with status 429 or 403. The core's retry decisions rest on exactly this
+ * (shared/core/upstream-failure.ts).
  */
 export interface UpstreamClient {
   mint(request: UpstreamRequest): Promise<IssuedToken>;

@@ -40,7 +40,15 @@ const toVariantView = (v: VariantSummary) => ({
   fingerprint: v.fingerprint,
   secretVersionId: v.secretVersionId,
   lastUsedAt: iso(v.lastUsedAt),
-  failing: v.failing === undefined ? undefined : { code: v.failing.code, count: v.failing.count },
+  failing:
+    v.failing === undefined
+      ? undefined
+      : {
+          code: v.failing.code,
+          count: v.failing.count,
+          since: iso(v.failing.since),
+          unhealthy: v.failing.unhealthy,
+        },
 });
 
 export const toSummaryView = (c: CredentialSummary) => ({
@@ -53,6 +61,15 @@ export const toSummaryView = (c: CredentialSummary) => ({
 export const toDetailView = (c: CredentialDetail) => ({
   ...toSummaryView(c),
   baseUrl: c.baseUrl,
+  health:
+    c.health.state === 'healthy'
+      ? { state: c.health.state }
+      : {
+          state: c.health.state,
+          code: c.health.code,
+          since: iso(c.health.since),
+          variants: c.health.variants,
+        },
   recentMints: c.recentMints.map((m) => ({
     variantId: m.variantId,
     fingerprint: m.fingerprint,

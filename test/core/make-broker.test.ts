@@ -425,7 +425,11 @@ describe('prewarm', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(await broker.prewarm()).toMatchObject({ refreshed: 0, skipped: 2, failed: 0 });
     clock.advance(56 * MIN);
-    upstream.failNext(new UpstreamRetryableError('boom', { upstreamStatus: 500 }));
+    // Two 500s: a canvas-jwt refresh answering 500 falls back to a mint in the same renewal.
+    upstream.failNext(
+      new UpstreamRetryableError('boom', { upstreamStatus: 500 }),
+      new UpstreamRetryableError('boom', { upstreamStatus: 500 }),
+    );
     const report = await broker.prewarm();
     expect(report.refreshed + report.failed).toBe(2);
     expect(report.failed).toBe(1);

@@ -75,6 +75,7 @@ describe('the token API over a fake broker', () => {
         callerParams: [],
         variants: [],
         baseUrl: 'https://x',
+        health: { state: 'healthy' as const },
         recentMints: [],
       }),
     invalidate: (caller, request) => record('invalidate', caller, request, { invalidated: true }),

@@ -444,6 +444,29 @@ describe('the synthesized broker stack', () => {
     expect(fn.Environment.Variables.BROKER_ROTATION_ROTATE_EVERY_DAYS).toBe('30');
   });
 
+  it('alarms once per configured credential when it turns unhealthy, over a 15-minute maximum', () => {
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const unhealthy = alarms.filter((a) =>
+      a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('CredentialUnhealthy')),
+    );
+    expect(unhealthy.map((a) => a.Metrics[0].Expression).sort()).toEqual(
+      ['canvas-services', 'dap', 'inst-access', 'keyed'].map(
+        (id) => `SELECT MAX(CredentialUnhealthy) FROM "CanvasCredentialBroker" WHERE credentialId = '${id}'`,
+      ),
+    );
+    for (const alarm of unhealthy) {
+      expect(alarm.Metrics[0].Period).toBe(900);
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [TOPIC_ARN],
+        OKActions: [TOPIC_ARN],
+      });
+    }
+  });
+
   it('puts the broker metrics, API errors and latency on a dashboard', () => {
     const body = text(only('AWS::CloudWatch::Dashboard').Properties.DashboardBody);
     for (const metric of ['Mint', 'TierHit', 'TokenAgeAtServe', 'RefreshFailure', 'Unavailable']) {

@@ -12,8 +12,9 @@ import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Caller } from '../../shared/core/credential.ts';
+import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
+import type { Logger, Metrics } from '../../shared/core/telemetry.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
@@ -34,6 +35,11 @@ export interface FleetOptions {
   readonly random?: () => number;
   /** How long each instance caches a secret (default 5 min, as production). */
   readonly secretMaxAgeMs?: number;
+  /** The credentials (default: simulatorCredentials, one per kind). */
+  readonly credentials?: (simulatorUrl: string) => CredentialConfig[];
+  /** Shared by every instance, as one log group and one metrics namespace are. */
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
 }
 
 export interface Fleet {
@@ -78,7 +84,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   };
   await syncSecrets();
 
-  const credentials = simulatorCredentials(sim.url);
+  const credentials = (options.credentials ?? simulatorCredentials)(sim.url);
 
   const brokers = Array.from({ length: options.instances }, (_, i) => {
     const clock = options.clocks?.[i] ?? systemClock;
@@ -100,6 +106,8 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       clock,
       settings: options.settings,
       ...(options.random ? { random: options.random } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       instanceId: `instance-${i}`,
     });
   });

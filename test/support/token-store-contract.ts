@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedParams } from '../../shared/core/credential.ts';
 import type {
+  CredentialHold,
   FailureRecord,
   LeaseRecord,
   MintRecord,
@@ -304,6 +305,26 @@ export const describeTokenStoreContract = (name: string, setup: () => Promise<To
         expect(item?.lease?.id).toBe('b');
       });
 
+      it('keeps the streak start and unhealthy mark of a failure, and a later failure without them drops them', async () => {
+        const key = keyOf();
+        await store.acquireLease(key, INIT, leaseOf('a'), { version: 0 });
+        const streak = { ...failureOf('f1', 9), since: T0 - 900_000, unhealthyAt: T0 };
+        expect(await store.putFailure(key, 'a', streak)).toBe(true);
+        expect((await store.read(key))?.failure).toEqual(streak);
+        await store.acquireLease(key, INIT, leaseOf('b'), { version: 0, failureId: 'f1' });
+        expect(await store.putFailure(key, 'b', failureOf('f2', 10))).toBe(true);
+        expect((await store.read(key))?.failure).toEqual(failureOf('f2', 10));
+      });
+
+      it('clears the streak with the failure when a token is written', async () => {
+        const key = keyOf();
+        await store.acquireLease(key, INIT, leaseOf('a'), { version: 0 });
+        await store.putFailure(key, 'a', { ...failureOf('f1'), since: T0, unhealthyAt: T0 });
+        await store.acquireLease(key, INIT, leaseOf('b'), { version: 0, failureId: 'f1' });
+        expect(await store.putToken(key, 'b', 0, tokenOf(1))).toBe(true);
+        expect((await store.read(key))?.failure).toBeUndefined();
+      });
+
       it('rejects a failure for a variant that does not exist', async () => {
         const key = keyOf();
         expect(await store.putFailure(key, 'a', failureOf('f1'))).toBe(false);
@@ -488,6 +509,53 @@ export const describeTokenStoreContract = (name: string, setup: () => Promise<To
         await store.recordMint(mintOf(keyOf(credentialId), T0));
         expect(await store.listMints(credentialId, 0)).toEqual([]);
         expect(await store.listMints(uniqueCredentialId(), 5)).toEqual([]);
+      });
+    });
+
+    describe('credential holds', () => {
+      const holdOf = (id: string, at: number, ms: number): CredentialHold => ({
+        id,
+        code: 'UPSTREAM_RETRYABLE',
+        at,
+        ms,
+      });
+
+      it('answers undefined for a credential that was never held', async () => {
+        expect(await store.readCredentialHold(uniqueCredentialId())).toBeUndefined();
+      });
+
+      it('records a hold for one credential only', async () => {
+        const credentialId = uniqueCredentialId();
+        expect(await store.putCredentialHold(credentialId, holdOf('h1', T0, 120_000))).toBe(true);
+        expect(await store.readCredentialHold(credentialId)).toEqual(holdOf('h1', T0, 120_000));
+        expect(await store.readCredentialHold(uniqueCredentialId())).toBeUndefined();
+      });
+
+      it('never lets a hold that ends earlier replace one that ends later', async () => {
+        const credentialId = uniqueCredentialId();
+        await store.putCredentialHold(credentialId, holdOf('long', T0, 120_000));
+        expect(await store.putCredentialHold(credentialId, holdOf('short', T0 + 1_000, 5_000))).toBe(false);
+        expect((await store.readCredentialHold(credentialId))?.id).toBe('long');
+        expect(await store.putCredentialHold(credentialId, holdOf('later', T0 + 200_000, 5_000))).toBe(true);
+        expect((await store.readCredentialHold(credentialId))?.id).toBe('later');
+      });
+
+      it('keeps the hold that ends last when 20 instances write at once', async () => {
+        const credentialId = uniqueCredentialId();
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.putCredentialHold(credentialId, holdOf(`h${i}`, T0, 1_000 * ((i * 7) % 20) + 1_000)),
+          ),
+        );
+        expect((await store.readCredentialHold(credentialId))?.id).toBe('h17');
+      });
+
+      it('is neither listed as a variant nor removed by a purge, and keeps variants apart', async () => {
+        const key = await withToken();
+        await store.putCredentialHold(key.credentialId, holdOf('h1', T0, 60_000));
+        expect((await store.list(key.credentialId)).map((v) => v.key)).toEqual([key]);
+        expect(await store.purge(key.credentialId)).toBe(1);
+        expect((await store.readCredentialHold(key.credentialId))?.id).toBe('h1');
       });
     });
 

@@ -3,6 +3,7 @@ import { type NormalizedParams, TOKEN_KINDS, type TokenKind } from '../../core/c
 import type { ErrorCode } from '../../core/errors.ts';
 import { StoreUnavailableError } from '../../core/errors.ts';
 import type {
+  CredentialHold,
   FailureRecord,
   LeaseRecord,
   MintRecord,
@@ -18,7 +19,11 @@ import type {
  * - variant item: `pk = CRED#<credentialId>`, `sk = VARIANT#<variantId>`; fencing `version`, the
  *   token (envelope as plain string attributes, never the plaintext), the lease, the failure memory;
  * - mint record: `pk = CRED#<credentialId>`, `sk = MINT#<issuedAt:16 digits>#<variantId>#<version:10 digits>`,
- *   so a descending Query on the `MINT#` prefix lists a credential's newest mints first.
+ *   so a descending Query on the `MINT#` prefix lists a credential's newest mints first;
+ * - credential hold: `pk = CRED#<credentialId>`, `sk = HOLD#throttle`; one per credential. It lives in
+ *   the credential's own partition so the functions' `dynamodb:LeadingKeys` grant (CRED#<id> of the
+ *   configured credentials, infra/credential-broker.ts) covers it, and outside the `VARIANT#` prefix
+ *   so listings and purge never see it.
  * `ttl` (epoch seconds) only garbage-collects; expiry is always decided by `expiresAt`.
  *
  * Parsing is defensive. Attributes that fencing depends on (`version`, `kind`, `params`, the type of
@@ -34,6 +39,7 @@ export const DAY_MS = 86_400_000;
 const CRED_PREFIX = 'CRED#';
 export const VARIANT_PREFIX = 'VARIANT#';
 export const MINT_PREFIX = 'MINT#';
+export const HOLD_SORT_KEY = 'HOLD#throttle';
 
 export const ATTR = {
   pk: 'pk',
@@ -66,6 +72,13 @@ export const ATTR = {
   failureAt: 'failureAt',
   failureHoldMs: 'failureHoldMs',
   failureCount: 'failureCount',
+  failureSince: 'failureSince',
+  failureUnhealthyAt: 'failureUnhealthyAt',
+  holdId: 'holdId',
+  holdCode: 'holdCode',
+  holdAt: 'holdAt',
+  holdMs: 'holdMs',
+  holdUntil: 'holdUntil',
   instanceId: 'instanceId',
   via: 'via',
 } as const;
@@ -96,6 +109,8 @@ export const FAILURE_ATTRIBUTES: readonly string[] = [
   ATTR.failureAt,
   ATTR.failureHoldMs,
   ATTR.failureCount,
+  ATTR.failureSince,
+  ATTR.failureUnhealthyAt,
 ];
 
 export type Item = Record<string, AttributeValue>;
@@ -137,12 +152,31 @@ export const leaseAttributes = (lease: LeaseRecord): Record<string, AttributeVal
   [ATTR.leaseMs]: n(lease.ms),
 });
 
-export const failureAttributes = (failure: FailureRecord): Record<string, AttributeValue> => ({
+/** `undefined` marks an optional attribute the previous failure may have left (REMOVE). */
+export const failureAttributes = (failure: FailureRecord): Record<string, AttributeValue | undefined> => ({
   [ATTR.failureId]: s(failure.id),
   [ATTR.failureCode]: s(failure.code),
   [ATTR.failureAt]: n(failure.at),
   [ATTR.failureHoldMs]: n(failure.holdMs),
   [ATTR.failureCount]: n(failure.count),
+  [ATTR.failureSince]: failure.since === undefined ? undefined : n(failure.since),
+  [ATTR.failureUnhealthyAt]: failure.unhealthyAt === undefined ? undefined : n(failure.unhealthyAt),
+});
+
+export const credentialHoldKey = (credentialId: string): Item => ({
+  [ATTR.pk]: s(partitionKey(credentialId)),
+  [ATTR.sk]: s(HOLD_SORT_KEY),
+});
+
+export const credentialHoldAttributes = (hold: CredentialHold): Record<string, AttributeValue> => ({
+  [ATTR.holdId]: s(hold.id),
+  [ATTR.holdCode]: s(hold.code),
+  [ATTR.holdAt]: n(hold.at),
+  [ATTR.holdMs]: n(hold.ms),
+  // The writers' comparison key: a put succeeds only if it ends later than what is stored.
+  [ATTR.holdUntil]: n(hold.at + hold.ms),
+  // Garbage collection only, a day after the hold ends.
+  [ATTR.ttl]: n(ttlSeconds(hold.at + hold.ms + DAY_MS)),
 });
 
 const padded = (value: number, digits: number): string =>
@@ -275,12 +309,36 @@ const parseFailure = (item: Item, tableName: string, key: VariantKey): FailureRe
   if (typeof id !== 'string') throw malformed(tableName, key, ATTR.failureId);
   const code = str(item, ATTR.failureCode);
   const count = num(item, ATTR.failureCount);
+  const since = num(item, ATTR.failureSince);
+  const unhealthyAt = num(item, ATTR.failureUnhealthyAt);
   return {
     id,
     code: code !== undefined && ERROR_CODE_SHAPE.test(code) ? (code as ErrorCode) : 'INTERNAL',
     at: num(item, ATTR.failureAt) ?? 0,
     holdMs: num(item, ATTR.failureHoldMs) ?? 0,
     count: count !== undefined && count >= 1 ? Math.trunc(count) : 1,
+    ...(since === undefined ? {} : { since }),
+    ...(unhealthyAt === undefined ? {} : { unhealthyAt }),
+  };
+};
+
+/** The longest a stored hold is believed: Retry-After is capped at an hour too (core/backoff.ts). */
+const MAX_HOLD_MS = 3_600_000;
+
+/**
+ * A hold whose id is intact but whose timing is not reads as already passed (at 0, 0 ms), and an
+ * absurd duration is capped: a corrupt item must never silence a credential for good.
+ */
+export const parseCredentialHold = (item: Item): CredentialHold | undefined => {
+  const id = str(item, ATTR.holdId);
+  if (id === undefined) return undefined;
+  const code = str(item, ATTR.holdCode);
+  const ms = num(item, ATTR.holdMs);
+  return {
+    id,
+    code: code !== undefined && ERROR_CODE_SHAPE.test(code) ? (code as ErrorCode) : 'UPSTREAM_RETRYABLE',
+    at: num(item, ATTR.holdAt) ?? 0,
+    ms: ms === undefined || ms < 0 ? 0 : Math.min(ms, MAX_HOLD_MS),
   };
 };
 

@@ -11,11 +11,19 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../core/errors.ts';
-import type { MintRecord, StoredVariant, TokenStore, VariantKey } from '../../core/token-store.ts';
+import type {
+  CredentialHold,
+  MintRecord,
+  StoredVariant,
+  TokenStore,
+  VariantKey,
+} from '../../core/token-store.ts';
 import { isConditionFailure, storeUnavailable, wasRetried } from './dynamodb-error.ts';
 import { makeExpressionBuilder } from './dynamodb-expression.ts';
 import {
   ATTR,
+  credentialHoldAttributes,
+  credentialHoldKey,
   DAY_MS,
   FAILURE_ATTRIBUTES,
   failureAttributes,
@@ -25,6 +33,7 @@ import {
   MINT_PREFIX,
   mintItem,
   n,
+  parseCredentialHold,
   parseMintItem,
   parseVariantItem,
   partitionKey,
@@ -129,6 +138,19 @@ export const makeDynamoDbTokenStore = ({
       ),
     );
     return output.Item === undefined ? undefined : parseVariantItem(output.Item, key, tableName);
+  };
+
+  const readCredentialHold = async (credentialId: string): Promise<CredentialHold | undefined> => {
+    const output = await call('GetItem (readCredentialHold)', () =>
+      client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: credentialHoldKey(credentialId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return output.Item === undefined ? undefined : parseCredentialHold(output.Item);
   };
 
   const deleteBatch = async (requests: WriteRequest[]): Promise<void> => {
@@ -324,6 +346,26 @@ export const makeDynamoDbTokenStore = ({
         );
       }
       return items.length;
+    },
+
+    readCredentialHold,
+
+    async putCredentialHold(credentialId, hold) {
+      const x = makeExpressionBuilder();
+      const update = x.update(credentialHoldAttributes(hold));
+      const until = x.value(n(hold.at + hold.ms));
+      return conditionalUpdate(
+        'UpdateItem (putCredentialHold)',
+        {
+          Key: credentialHoldKey(credentialId),
+          UpdateExpression: update,
+          // Two instances throttled at once both write; the hold that ends later wins, whatever the order.
+          ConditionExpression: `attribute_not_exists(${x.name(ATTR.pk)}) OR ${x.name(ATTR.holdUntil)} < ${until}`,
+          ExpressionAttributeNames: x.names,
+          ExpressionAttributeValues: x.values,
+        },
+        async () => (await readCredentialHold(credentialId))?.id === hold.id,
+      );
     },
 
     async recordMint(record: MintRecord) {

@@ -17,7 +17,12 @@ export interface CanvasJwtClient {
   /**
    * `POST /api/v1/jwts/refresh` with the exact token string create returned. Rejects with
    * RefreshRejectedError when Canvas answers `invalid refresh`, or at once for a signed-only token
-   * (Canvas cannot refresh those): either way the caller mints a new one.
+   * (Canvas cannot refresh those). Canvas answers 500, not `invalid refresh`, for a well-formed
+   * token it cannot verify (JwtsController#refresh in instructure/canvas-lms
+   * app/controllers/jwts_controller.rb rescues only InvalidRefresh, JWE::DecryptionFailed and
+   * JWT::InvalidFormat), so the classification here is the ordinary one and the core decides:
+   * every refresh failure that is not a failure of the whole host (network, timeout, 408, 429,
+   * 403 rate-limit) mints in the same renewal. The table: shared/core/upstream-failure.ts.
    */
   refresh(
     input: { readonly accessToken: string; readonly jwt: string },

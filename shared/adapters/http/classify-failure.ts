@@ -37,7 +37,11 @@ const CANVAS_THROTTLE_ESTIMATE_SECONDS = 5;
 
 /**
  * Turns a response with a status the call did not expect into the broker error contract section 6
- * prescribes. Upstream text reaches the message only through `safeText`; a success body is never
+ * prescribes. The core reads two things off the result (shared/core/upstream-failure.ts): a
+ * throttle is UPSTREAM_RETRYABLE with upstreamStatus 429 or 403 (403 is retryable only for the
+ * rate-limit text), which holds the whole credential; and on `/jwts/refresh` everything except
+ * host-wide failures (those throttles, 408, network errors, timeouts) and rejected credentials
+ * falls back to a mint, so a 500 from refresh never wedges a renewal. Upstream text reaches the message only through `safeText`; a success body is never
  * quoted (it may hold a token).
  */
 export const classifyFailure = (response: UpstreamResponse, context: FailureContext): BrokerError => {

@@ -1,4 +1,5 @@
 import type {
+  CredentialHold,
   LeaseRecord,
   MintRecord,
   StoredVariant,
@@ -21,6 +22,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export const makeMemoryTokenStore = (): TokenStore => {
   const variants = new Map<string, Map<string, Mutable<StoredVariant>>>();
   const mints = new Map<string, MintRecord[]>();
+  const holds = new Map<string, CredentialHold>();
 
   const variantsOf = (credentialId: string): Map<string, Mutable<StoredVariant>> => {
     let byVariant = variants.get(credentialId);
@@ -123,6 +125,21 @@ export const makeMemoryTokenStore = (): TokenStore => {
       const count = variants.get(credentialId)?.size ?? 0;
       variants.delete(credentialId);
       return count;
+    },
+
+    async readCredentialHold(credentialId) {
+      await tick();
+      const hold = holds.get(credentialId);
+      return hold === undefined ? undefined : structuredClone(hold);
+    },
+
+    async putCredentialHold(credentialId, hold) {
+      await tick();
+      const current = holds.get(credentialId);
+      // As the DynamoDB condition: a shorter hold never shortens a longer one.
+      if (current !== undefined && current.at + current.ms >= hold.at + hold.ms) return false;
+      holds.set(credentialId, structuredClone(hold));
+      return true;
     },
 
     async recordMint(record) {

@@ -147,6 +147,25 @@ describe('DynamoDB token store', () => {
       expect(Number((await rawItem(key))?.ttl?.N)).toBe(Math.ceil((token.expiresAt + DAY_MS) / 1000));
     });
 
+    it('keeps a credential hold in the credential partition, outside the variant prefix, with a ttl', async () => {
+      const { credentialId } = keyOf();
+      await store.putCredentialHold(credentialId, {
+        id: 'h1',
+        code: 'UPSTREAM_RETRYABLE',
+        at: T0,
+        ms: 120_000,
+      });
+      const { Item } = await dynamo.client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: `CRED#${credentialId}` }, sk: { S: 'HOLD#throttle' } },
+          ConsistentRead: true,
+        }),
+      );
+      expect(Item?.holdUntil).toEqual({ N: String(T0 + 120_000) });
+      expect(Number(Item?.ttl?.N)).toBe(Math.ceil((T0 + 120_000 + DAY_MS) / 1000));
+    });
+
     it('sets ttl on a mint record to its issue time plus the mint history', async () => {
       const key = keyOf('vm');
       await store.recordMint({
@@ -233,6 +252,28 @@ describe('DynamoDB token store', () => {
         holdMs: 0,
         count: 1,
       });
+    });
+
+    it('reads a credential hold with broken timing as passed and caps an absurd one at an hour', async () => {
+      const credentialId = keyOf().credentialId;
+      const put = (item: Record<string, { S: string } | { N: string }>) =>
+        dynamo.client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { pk: { S: `CRED#${credentialId}` }, sk: { S: 'HOLD#throttle' }, ...item },
+          }),
+        );
+      await put({ holdId: { S: 'h1' }, holdMs: { S: 'not a number' } });
+      expect(await store.readCredentialHold(credentialId)).toEqual({
+        id: 'h1',
+        code: 'UPSTREAM_RETRYABLE',
+        at: 0,
+        ms: 0,
+      });
+      await put({ holdId: { S: 'h2' }, holdAt: { N: String(T0) }, holdMs: { N: '1e13' } });
+      expect((await store.readCredentialHold(credentialId))?.ms).toBe(3_600_000);
+      await put({ holdMs: { N: '5' } });
+      expect(await store.readCredentialHold(credentialId)).toBeUndefined();
     });
 
     it('skips a corrupt mint record instead of failing the history', async () => {
