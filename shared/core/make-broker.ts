@@ -74,7 +74,8 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     if (rawParams === undefined || rawParams === null) {
       let state = defaults.get(credential.id);
       if (!state) {
-        state = stateFor(credential, credential.fixedParams);
+        // Normalized like any request: `{}` and no params at all must name the same variant.
+        state = stateFor(credential, normalizeParams(credential, undefined));
         defaults.set(credential.id, state);
       }
       return state;

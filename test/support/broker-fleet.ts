@@ -12,10 +12,11 @@ import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Caller } from '../../shared/core/credential.ts';
+import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
+import type { SimulatorOptions } from '../../shared/simulator/simulator-types.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
 import { simulatorCredentials } from './simulator-credentials.ts';
 
@@ -34,6 +35,10 @@ export interface FleetOptions {
   readonly random?: () => number;
   /** How long each instance caches a secret (default 5 min, as production). */
   readonly secretMaxAgeMs?: number;
+  /** The credentials to configure (default: simulatorCredentials, one per kind). */
+  readonly credentials?: (simulatorUrl: string) => CredentialConfig[];
+  /** Extra simulator options (e.g. a broken `identityExpiresIn`). */
+  readonly simulator?: Omit<SimulatorOptions, 'port' | 'now'>;
 }
 
 export interface Fleet {
@@ -58,6 +63,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   const dir = await mkdtemp(join(tmpdir(), 'ccb-fleet-'));
   const secretsPath = join(dir, 'secrets.json');
   const sim = await startSimulator({
+    ...options.simulator,
     port: 0,
     ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
   });
@@ -78,7 +84,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   };
   await syncSecrets();
 
-  const credentials = simulatorCredentials(sim.url);
+  const credentials = (options.credentials ?? simulatorCredentials)(sim.url);
 
   const brokers = Array.from({ length: options.instances }, (_, i) => {
     const clock = options.clocks?.[i] ?? systemClock;
