@@ -12,9 +12,9 @@ import { parseJsonBody } from './parse-json-body.ts';
 import {
   assertOnlyFields,
   readCredentialId,
-  readFingerprint,
   readMinTtlSeconds,
   readParams,
+  readTokenSha256,
 } from './request-fields.ts';
 import { toDetailView, toSummaryView, toTokenBody } from './response-views.ts';
 import { matchRoute, type RouteName } from './routes.ts';
@@ -70,10 +70,12 @@ const dispatch = async (broker: Broker, d: Dispatch): Promise<APIGatewayProxyRes
       return jsonResponse(200, toTokenBody(served));
     }
     case 'invalidateToken': {
-      assertOnlyFields(body, ['fingerprint', 'params']);
-      const fingerprint = readFingerprint(body.fingerprint);
+      // `fingerprint` is named here only so that an old client gets readTokenSha256's explanation.
+      assertOnlyFields(body, ['tokenSha256', 'fingerprint', 'params']);
+      const tokenSha256 = readTokenSha256(body);
+      if (body.fingerprint !== undefined) assertOnlyFields(body, ['tokenSha256', 'params']);
       const params = readParams(body.params);
-      return jsonResponse(200, await broker.invalidate(caller, { credentialId, fingerprint, params }));
+      return jsonResponse(200, await broker.invalidate(caller, { credentialId, tokenSha256, params }));
     }
     case 'listCredentials':
       return jsonResponse(200, { credentials: (await broker.listCredentials(caller)).map(toSummaryView) });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Broker, ServedToken } from '../../shared/core/broker.ts';
@@ -10,6 +11,9 @@ import {
   TokenUnavailableError,
 } from '../../shared/core/errors.ts';
 import { fingerprint } from '../../shared/core/fingerprint.ts';
+
+const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+
 import { makeTokenApiHandler } from '../../shared/edge/token-api-handler.ts';
 import {
   ASSUMED_ROLE,
@@ -129,9 +133,12 @@ describe('the token API over a fake broker', () => {
     [
       'POST',
       '/v1/credentials/dap/token/invalidate',
-      { fingerprint: 'aaaaaaaaaaaaaaaa' },
+      { tokenSha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
       'invalidate',
-      { credentialId: 'dap', fingerprint: 'aaaaaaaaaaaaaaaa' },
+      {
+        credentialId: 'dap',
+        tokenSha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      },
       { invalidated: true },
     ],
   ])('routes %s %s to %s', async (method, path, body, brokerMethod, args, expected) => {
@@ -177,11 +184,11 @@ describe('the token API over a fake broker', () => {
     expect(calls).toEqual([]);
   });
 
-  it('answers 400 for a bad fingerprint and for a body on a bodyless route', async () => {
+  it('answers 400 for a bad token hash and for a body on a bodyless route', async () => {
     const bad = await send({
       method: 'POST',
       path: '/v1/credentials/dap/token/invalidate',
-      ...jsonBody({ fingerprint: 'XYZ' }),
+      ...jsonBody({ tokenSha256: 'XYZ' }),
     });
     expectError(bad, 400, 'BAD_REQUEST');
     const body = await send({
@@ -378,32 +385,38 @@ describe('the token API over the real broker core', () => {
     expect(leaks([response])).toEqual([]);
   });
 
-  it('lists what a caller may use, with cache state and no token', async () => {
+  it('lists what a caller may use, with cache state and no token or fingerprint', async () => {
     const { send, upstream } = setup();
     await send({ method: 'POST', path: '/v1/credentials/dap/token' });
     const response = await send({ method: 'GET', path: '/v1/credentials' });
     expect(response.statusCode).toBe(200);
     const { credentials } = bodyOf(response);
     expect(credentials.map((c: { id: string }) => c.id)).toEqual(['dap', 'canvas-ui']);
-    expect(credentials[0].variants[0]).toMatchObject({
-      state: 'fresh',
-      fingerprint: fingerprint(upstream.issued[0]!),
-    });
+    expect(credentials[0].variants[0]).toMatchObject({ state: 'fresh' });
     expect(credentials[0].variants[0].expiresAt).toMatch(/^2026-01-01T/);
     expect(response.body).not.toContain(upstream.issued[0]);
+    expect(response.body).not.toContain(fingerprint(upstream.issued[0]!));
+    const admin = await send({ method: 'GET', path: '/v1/credentials', identity: ADMIN });
+    expect(bodyOf(admin).credentials[0].variants[0].fingerprint).toBe(fingerprint(upstream.issued[0]!));
   });
 
-  it('invalidates only on the current fingerprint', async () => {
+  it('invalidates only for proof of possession, never for the listed fingerprint', async () => {
     const { send, upstream } = setup();
     const first = bodyOf(await send({ method: 'POST', path: '/v1/credentials/dap/token' }));
-    const report = (fp: string) =>
-      send({
-        method: 'POST',
-        path: '/v1/credentials/dap/token/invalidate',
-        ...jsonBody({ fingerprint: fp }),
-      });
-    expect(bodyOf(await report('ffffffffffffffff'))).toEqual({ invalidated: false });
-    expect(bodyOf(await report(first.fingerprint))).toEqual({ invalidated: true });
+    const report = (body: Record<string, unknown>) =>
+      send({ method: 'POST', path: '/v1/credentials/dap/token/invalidate', ...jsonBody(body) });
+    const byFingerprint = await report({ fingerprint: first.fingerprint });
+    expectError(byFingerprint, 400, 'BAD_REQUEST');
+    expect(bodyOf(byFingerprint).error.message).toBe(
+      'Invalidation needs proof of possession: send tokenSha256, the SHA-256 (64 lower-case hex) of the rejected token; a fingerprint is not accepted.',
+    );
+    expectError(
+      await report({ tokenSha256: sha256Hex(first.token), fingerprint: first.fingerprint }),
+      400,
+      'BAD_REQUEST',
+    );
+    expect(bodyOf(await report({ tokenSha256: 'f'.repeat(64) }))).toEqual({ invalidated: false });
+    expect(bodyOf(await report({ tokenSha256: sha256Hex(first.token) }))).toEqual({ invalidated: true });
     const next = bodyOf(await send({ method: 'POST', path: '/v1/credentials/dap/token' }));
     expect(next.token).not.toBe(first.token);
     expect(upstream.calls.mint).toBe(2);

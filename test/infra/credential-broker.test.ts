@@ -246,8 +246,8 @@ describe('the synthesized broker stack', () => {
     const invalidate = schemaOf(
       byRoute['POST /v1/credentials/{id}/token/invalidate']!.RequestModels['application/json'],
     );
-    expect(invalidate.required).toEqual(['fingerprint']);
-    expect(invalidate.properties.fingerprint.type).toBe('string');
+    expect(invalidate.properties.tokenSha256).toEqual({ type: 'string', pattern: '^[0-9a-f]{64}$' });
+    expect(invalidate.additionalProperties).toBe(false);
   });
 
   it('logs access without bodies or headers, throttles and traces the stage', () => {
