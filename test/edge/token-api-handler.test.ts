@@ -159,6 +159,31 @@ describe('the token API over a fake broker', () => {
     expect(calls).toEqual([]);
   });
 
+  it('refuses with 403, before touching the broker, an event from another API id or stage', async () => {
+    const bound = makeTokenApiHandler({ broker, logger, api: { apiId: 'abcdef1234', stage: 'prod' } });
+    const forged = (patch: Record<string, unknown>) => {
+      const { event } = restEvent({ method: 'POST', path: '/v1/credentials/dap/token', identity: ADMIN });
+      return bound({ ...event, requestContext: { ...event.requestContext, ...patch } } as typeof event);
+    };
+    for (const patch of [
+      { apiId: 'zzzzzzzzzz' },
+      { stage: 'test' },
+      { apiId: undefined, stage: undefined },
+      { apiId: { toString: () => 'abcdef1234' } },
+    ]) {
+      const response = await forged(patch);
+      expectError(response, 403, 'POLICY_DENIED');
+      expect(bodyOf(response).error.message).toBe(
+        'This function answers only requests through its own API stage.',
+      );
+    }
+    const noContext = await bound({ httpMethod: 'POST', path: '/v1/credentials/dap/token' } as never);
+    expectError(noContext, 403, 'POLICY_DENIED');
+    expect(calls).toEqual([]);
+    // The real API's events still go through.
+    expect((await forged({})).statusCode).toBe(200);
+  });
+
   it('denies a request without an IAM identity before touching the broker', async () => {
     expectError(
       await send({ method: 'POST', path: '/v1/credentials/dap/token', identity: null }),
