@@ -45,7 +45,10 @@ export interface CredentialSummary {
   readonly id: string;
   readonly kind: TokenKind;
   readonly callerParams: readonly string[];
+  /** The most recently used variants the caller may see, at most MAX_LISTED_VARIANTS. */
   readonly variants: readonly VariantSummary[];
+  /** How many variants the caller may see in all (more than `variants.length` when truncated). */
+  readonly variantCount: number;
 }
 
 export interface CredentialDetail extends CredentialSummary {

@@ -42,6 +42,8 @@ export interface BrokerDeps {
 const MAX_MIN_TTL_SECONDS = 86_400;
 const MAX_VARIANTS_PER_CREDENTIAL = 1_000;
 const TOKEN_SHA256 = /^[0-9a-f]{64}$/;
+/** Most variants one listing shows per credential (bounded answers, whatever the table holds). */
+const MAX_LISTED_VARIANTS = 100;
 
 export const makeBroker = (deps: BrokerDeps): Broker => {
   const settings: BrokerSettings = { ...DEFAULT_SETTINGS, ...deps.settings };
@@ -139,7 +141,12 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     const now = clock.now();
     const items = await store.list(credential.id);
     const visible = admin ? items : items.filter((item) => requestable(credential, item));
-    const summaries: VariantSummary[] = visible.map((item) => ({
+    // Callers choose parameters, so a credential can hold any number of variants: an answer lists
+    // the most recently used MAX_LISTED_VARIANTS and says how many there are.
+    const listed = [...visible]
+      .sort((a, b) => (b.lastUsedAt ?? -1) - (a.lastUsedAt ?? -1))
+      .slice(0, MAX_LISTED_VARIANTS);
+    const summaries: VariantSummary[] = listed.map((item) => ({
       variantId: item.key.variantId,
       params: item.params,
       state: stateName(item, now),
@@ -157,6 +164,7 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       kind: credential.kind,
       callerParams: Object.keys(credential.callerParams),
       variants: summaries,
+      variantCount: visible.length,
     };
   };
 

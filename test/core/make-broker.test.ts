@@ -428,6 +428,25 @@ describe('admin and invalidation', () => {
     expect((await b.getToken(ALICE, { credentialId: 'dap' })).token).not.toBe(served.token);
   });
 
+  it('bounds a listing to the 100 most recently used variants and says how many there are', async () => {
+    const clock = makeFakeClock();
+    const upstream = makeFakeUpstream(clock);
+    const { broker } = makeInstance({ clock, upstream });
+    for (let id = 1; id <= 120; id++) {
+      await broker.getToken(ALICE, {
+        credentialId: 'canvas-jwt',
+        params: { contextType: 'Course', contextId: id },
+      });
+      clock.advance(1_000);
+    }
+    for (const caller of [ALICE, ADMIN]) {
+      const listed = (await broker.listCredentials(caller)).find((c) => c.id === 'canvas-jwt')!;
+      expect(listed.variantCount).toBe(120);
+      expect(listed.variants).toHaveLength(100);
+      expect(listed.variants[0]!.params.contextId).toBe('120');
+    }
+  });
+
   it('lists to non-admins only the variants they may request, without fingerprints', async () => {
     const clock = makeFakeClock();
     const upstream = makeFakeUpstream(clock);

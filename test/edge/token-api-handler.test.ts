@@ -78,6 +78,7 @@ describe('the token API over a fake broker', () => {
         kind: 'identity-service' as const,
         callerParams: [],
         variants: [],
+        variantCount: 0,
         baseUrl: 'https://x',
         recentMints: [],
       }),
