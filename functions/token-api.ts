@@ -7,10 +7,17 @@ import { errorResponse } from '../shared/edge/http-response.ts';
 import { injectLoggerContext } from '../shared/edge/inject-logger-context.ts';
 import { makeTokenApiHandler } from '../shared/edge/token-api-handler.ts';
 import { bootLambda } from '../shared/runtime/boot-lambda.ts';
+import { loadApiBinding } from '../shared/runtime/load-lambda-environment.ts';
 
 /** API Gateway REST (AWS_IAM) → the token API. Composed once per cold start; bad env fails init. */
+const api = loadApiBinding(process.env);
 const { broker, telemetry } = bootLambda(process.env);
-const handleRequest = makeTokenApiHandler({ broker, logger: telemetry.logger, metrics: telemetry.metrics });
+const handleRequest = makeTokenApiHandler({
+  broker,
+  logger: telemetry.logger,
+  metrics: telemetry.metrics,
+  api,
+});
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLoggerContext(telemetry.powertoolsLogger))

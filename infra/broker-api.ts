@@ -113,9 +113,13 @@ export class BrokerApi extends Construct {
         title: 'InvalidateRequest',
         type: JsonSchemaType.OBJECT,
         additionalProperties: false,
-        required: ['fingerprint'],
+        // Proof of possession: the full SHA-256 of the rejected token, never its public fingerprint.
+        // Not `required` here, and `fingerprint` still listed: an old client's fingerprint-only body
+        // then reaches the handler, whose 400 explains what to send instead of the gateway's
+        // generic "Invalid request body".
         properties: {
-          fingerprint: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 128 },
+          tokenSha256: { type: JsonSchemaType.STRING, pattern: '^[0-9a-f]{64}$' },
+          fingerprint: { type: JsonSchemaType.STRING, maxLength: 128 },
           // Names the variant whose token was rejected (the same params the token was asked with).
           params: { type: JsonSchemaType.OBJECT },
         },

@@ -231,6 +231,7 @@ export class CredentialBroker extends Construct {
     }
     this.functions = functions;
 
+    const stageName = props.stageName ?? 'prod';
     const api = new BrokerApi(this, 'Api', {
       handler: this.tokenApiFunction,
       ...(props.allowedOrganizationId === undefined
@@ -241,13 +242,20 @@ export class CredentialBroker extends Construct {
         rateLimit: props.throttle?.rateLimit ?? 100,
         burstLimit: props.throttle?.burstLimit ?? 200,
       },
-      stageName: props.stageName ?? 'prod',
+      stageName,
       accessLogRetention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
       ...(props.webAclArn === undefined ? {} : { webAclArn: props.webAclArn }),
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
     });
     this.api = api.restApi;
     this.accessLogGroup = api.accessLogGroup;
+    // Set together with the integration and its API-Gateway-only invoke permission: token-api
+    // refuses events naming any other API or stage. A direct invoker could copy these values,
+    // so invoking token-api stays admin-equivalent and is granted to API Gateway alone.
+    this.tokenApiFunction.addEnvironment(ENV.apiId, this.api.restApiId);
+    // The literal name, not deploymentStage.stageName: a Ref to the stage would make the function
+    // depend on the deployment, which depends on the methods, which depend on the function.
+    this.tokenApiFunction.addEnvironment(ENV.apiStage, stageName);
 
     const monitoring = new BrokerMonitoring(this, 'Monitoring', {
       api: this.api,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Clock } from '../core/clock.ts';
@@ -29,6 +30,12 @@ export interface BrokerClientOptions {
   readonly clock?: Pick<Clock, 'now'>;
   /** Deadline of one request, answer body included (default 30 s, above API Gateway's 29 s). */
   readonly timeoutMs?: number;
+  /**
+   * Most tokens kept in this process's cache (default 1,000); the least recently used goes first.
+   * Parameters are caller data, so without a bound a caller cycling through them grows the cache
+   * without end (20,000 parameter sets held 93 MB).
+   */
+  readonly maxCacheEntries?: number;
 }
 
 /** The broker's token answer (POST /v1/credentials/{id}/token). */
@@ -68,7 +75,8 @@ export interface BrokerClient {
   getToken(credentialId: string, options?: GetTokenOptions): Promise<BrokerToken>;
   /**
    * Reports a token an upstream rejected (a 401 from Canvas): drops it from the cache and asks the
-   * broker to invalidate it. Accepts the token or its fingerprint; only the fingerprint is sent.
+   * broker to invalidate it, proving possession with the token's SHA-256 (the token itself is never
+   * sent). Accepts the token, or its fingerprint while the token is still in this client's cache.
    */
   reportRejected(
     credentialId: string,
@@ -114,9 +122,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const EXECUTE_API_REGION = /\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_CACHE_ENTRIES = 1_000;
 const MAX_REJECTED_REMEMBERED = 64;
 
 const systemClock = { now: () => Date.now() };
+
+const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 const invalid = (message: string): BrokerClientError => new BrokerClientError('INVALID_ARGUMENT', message);
 
@@ -281,6 +292,10 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
   const doFetch = options.fetch ?? globalThis.fetch;
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxCacheEntries = options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+  if (!Number.isSafeInteger(maxCacheEntries) || maxCacheEntries < 1) {
+    throw invalid('maxCacheEntries must be a positive integer.');
+  }
   const given = options.credentials;
   const credentials: AwsCredentialsProvider =
     given === undefined ? loadDefaultChain() : typeof given === 'function' ? given : async () => given;
@@ -302,7 +317,13 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
     },
   });
 
+  // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
   const cache = new Map<string, CacheEntry>();
+  const remember = (key: string, entry: CacheEntry): void => {
+    cache.delete(key);
+    cache.set(key, entry);
+    while (cache.size > maxCacheEntries) cache.delete(cache.keys().next().value as string);
+  };
   const inFlight = new Map<string, Promise<BrokerToken>>();
   // Fingerprints reported as rejected: a response already in flight must not put them back in the cache.
   const rejected: string[] = [];
@@ -389,7 +410,7 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
     const entry: CacheEntry = { token, params, endsAt: sentAt + token.expiresIn * 1000 };
     const current = cache.get(variantKey);
     if (!rejected.includes(token.fingerprint) && (current === undefined || current.endsAt < entry.endsAt)) {
-      cache.set(variantKey, entry);
+      remember(variantKey, entry);
     }
     return token;
   };
@@ -411,6 +432,7 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
       const now = clock.now();
       const cached = cache.get(variantKey);
       if (cached !== undefined && now < cached.endsAt - needMs) {
+        remember(variantKey, cached);
         return { ...cached.token, expiresIn: Math.floor((cached.endsAt - now) / 1000) };
       }
       if (cached !== undefined && now >= cached.endsAt) cache.delete(variantKey);
@@ -435,16 +457,25 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
       if (typeof tokenOrFingerprint !== 'string' || tokenOrFingerprint === '') {
         throw invalid('Pass the rejected token or its fingerprint.');
       }
-      const fp = FINGERPRINT.test(tokenOrFingerprint) ? tokenOrFingerprint : fingerprint(tokenOrFingerprint);
-      rejected.push(fp);
-      if (rejected.length > MAX_REJECTED_REMEMBERED) rejected.shift();
+      const givenFingerprint = FINGERPRINT.test(tokenOrFingerprint);
+      const fp = givenFingerprint ? tokenOrFingerprint : fingerprint(tokenOrFingerprint);
+      let token = givenFingerprint ? undefined : tokenOrFingerprint;
       let params = reportOptions.params;
       for (const [key, entry] of cache) {
         if (entry.token.credentialId !== credentialId || entry.token.fingerprint !== fp) continue;
         params ??= entry.params;
+        token ??= entry.token.token;
         cache.delete(key);
       }
-      const body: Record<string, unknown> = { fingerprint: fp };
+      rejected.push(fp);
+      if (rejected.length > MAX_REJECTED_REMEMBERED) rejected.shift();
+      if (token === undefined) {
+        // The broker evicts only for a caller that proves it holds the token (its full SHA-256): a
+        // fingerprint is public (listings, logs), so it can stand in only while this cache has the token.
+        throw invalid("Pass the rejected token itself: its fingerprint is not in this client's cache.");
+      }
+      // Only the hash travels: the token itself never goes back over the wire.
+      const body: Record<string, unknown> = { tokenSha256: sha256Hex(token) };
       if (params !== undefined) body.params = params;
       const answer = await withCallerSignal(
         send('POST', `/v1/credentials/${credentialId}/token/invalidate`, JSON.stringify(body)),

@@ -9,6 +9,13 @@ export const ENV = {
   envelopeKeyArn: 'BROKER_ENVELOPE_KEY_ARN',
   /** JSON BrokerConfig: credentials, caller policy and settings (see shared/config/broker-config.ts). */
   config: 'BROKER_CONFIG',
+  /**
+   * token-api only: the REST API id and stage whose events it answers. Set by the construct
+   * together with the API Gateway integration and its invoke permission; any other event (a direct
+   * `lambda:InvokeFunction` with a forged `requestContext`) is refused.
+   */
+  apiId: 'BROKER_API_ID',
+  apiStage: 'BROKER_API_STAGE',
   /** Rotation function: Canvas base URL of the rotated token, and days until the new token expires. */
   canvasBaseUrl: 'BROKER_CANVAS_BASE_URL',
   rotationTokenExpiryDays: 'BROKER_ROTATION_TOKEN_EXPIRY_DAYS',

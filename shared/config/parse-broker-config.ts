@@ -10,7 +10,7 @@ import {
   type TokenKind,
 } from '../core/credential.ts';
 import { ConfigInvalidError } from '../core/errors.ts';
-import { normalizeParams } from '../core/normalize-params.ts';
+import { normalizeParamValues } from '../core/normalize-params.ts';
 import type { SettingName } from './broker-config.ts';
 
 export interface ParsedBrokerConfig {
@@ -113,7 +113,7 @@ const coreProblem = (error: unknown): { name?: string; problem: string } => {
 
 const normalizedAt = (value: Json, path: string): NormalizedParams => {
   try {
-    return normalizeParams(ANY_PARAMS, value);
+    return normalizeParamValues(ANY_PARAMS, value);
   } catch (error) {
     const { name, problem } = coreProblem(error);
     return fail(name === undefined ? path : `${path}.${name}`, problem);
@@ -125,7 +125,11 @@ const fixedParamsAt = (value: unknown, path: string, kind: TokenKind): Normalize
   const input = objectAt(value, path, PARAM_NAMES);
   if (Object.keys(input).length === 0) return {};
   if (!kindTakesParams(kind)) return fail(path, `kind ${kind} takes no parameters`);
-  return normalizedAt(input, path);
+  const fixed = normalizedAt(input, path);
+  if (fixed.contextId !== undefined && fixed.contextUuid !== undefined) {
+    fail(path, 'give contextId or contextUuid, not both');
+  }
+  return fixed;
 };
 
 /** One allowed value of a caller-choosable parameter, in the string form the core compares. */
@@ -137,7 +141,7 @@ const allowedValueAt = (name: ParamName, value: unknown, path: string): string =
   }
   let normalized: NormalizedParams[ParamName];
   try {
-    normalized = normalizeParams(ANY_PARAMS, { [name]: name === 'workflows' ? [value] : value })[name];
+    normalized = normalizeParamValues(ANY_PARAMS, { [name]: name === 'workflows' ? [value] : value })[name];
   } catch (error) {
     return fail(path, coreProblem(error).problem);
   }
@@ -174,6 +178,21 @@ const callerParamsAt = (
 
 const MAX_LIFETIME_SECONDS = 86_400;
 
+/**
+ * A fixed context half that no request can complete (a type with no id a caller may choose, or an
+ * id with no type) would make every request a 400: that is a config mistake, caught at init.
+ */
+const contextReachableAt = (fixed: NormalizedParams, caller: CallerParamRules, path: string): void => {
+  const can = (name: ParamName): boolean => fixed[name] !== undefined || Object.hasOwn(caller, name);
+  const idPossible = can('contextId') || can('contextUuid');
+  if (fixed.contextType !== undefined && !idPossible) {
+    fail(`${path}.fixedParams.contextType`, 'needs a fixed or caller-chosen contextId or contextUuid');
+  }
+  if ((fixed.contextId !== undefined || fixed.contextUuid !== undefined) && !can('contextType')) {
+    fail(`${path}.fixedParams`, 'a fixed context id needs a fixed or caller-chosen contextType');
+  }
+};
+
 const credentialAt = (value: unknown, path: string): CredentialConfig => {
   const input = objectAt(value, path, [
     'id',
@@ -196,6 +215,7 @@ const credentialAt = (value: unknown, path: string): CredentialConfig => {
   const baseUrl = baseUrlAt(input.baseUrl, `${path}.baseUrl`);
   const fixedParams = fixedParamsAt(input.fixedParams, `${path}.fixedParams`, kind);
   const callerParams = callerParamsAt(input.callerParams, `${path}.callerParams`, kind, fixedParams);
+  contextReachableAt(fixedParams, callerParams, path);
   const credential: CredentialConfig = { id, kind, secretId, baseUrl, fixedParams, callerParams };
   if (input.lifetimeSeconds === undefined) return credential;
   const lifetime = input.lifetimeSeconds;

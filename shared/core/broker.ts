@@ -54,7 +54,10 @@ export interface CredentialSummary {
   readonly id: string;
   readonly kind: TokenKind;
   readonly callerParams: readonly string[];
+  /** The most recently used variants the caller may see, at most MAX_LISTED_VARIANTS. */
   readonly variants: readonly VariantSummary[];
+  /** How many variants the caller may see in all (more than `variants.length` when truncated). */
+  readonly variantCount: number;
 }
 
 /**
@@ -95,14 +98,20 @@ export interface PrewarmReport {
  */
 export interface Broker {
   getToken(caller: Caller, request: TokenRequest): Promise<ServedToken>;
-  /** The credentials this caller may use, with cache state; never a token. */
+  /**
+   * The credentials this caller may use, with cache state; never a token. Non-admins see only the
+   * variants they may request, without fingerprints.
+   */
   listCredentials(caller: Caller): Promise<CredentialSummary[]>;
   /** Admin only. */
   describeCredential(caller: Caller, credentialId: string): Promise<CredentialDetail>;
-  /** Drops the cached token iff `fingerprint` is the current one; a stale report changes nothing. */
+  /**
+   * Drops the variant's token iff the caller proves it holds it: `tokenSha256` is the full SHA-256
+   * (hex) of the current token. A stale report, or one that only knows a fingerprint, changes nothing.
+   */
   invalidate(
     caller: Caller,
-    request: { readonly credentialId: string; readonly fingerprint: string; readonly params?: unknown },
+    request: { readonly credentialId: string; readonly tokenSha256: string; readonly params?: unknown },
   ): Promise<{ readonly invalidated: boolean }>;
   /** Admin only: renews every variant of the credential now. */
   forceRefresh(caller: Caller, credentialId: string): Promise<{ readonly refreshed: number }>;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type {
   Broker,
   CredentialDetail,
@@ -41,6 +42,9 @@ export interface BrokerDeps {
 
 const MAX_MIN_TTL_SECONDS = 86_400;
 const MAX_VARIANTS_PER_CREDENTIAL = 1_000;
+const TOKEN_SHA256 = /^[0-9a-f]{64}$/;
+/** Most variants one listing shows per credential (bounded answers, whatever the table holds). */
+const MAX_LISTED_VARIANTS = 100;
 
 export const makeBroker = (deps: BrokerDeps): Broker => {
   const settings: BrokerSettings = { ...DEFAULT_SETTINGS, ...deps.settings };
@@ -75,7 +79,8 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     if (rawParams === undefined || rawParams === null) {
       let state = defaults.get(credential.id);
       if (!state) {
-        state = stateFor(credential, credential.fixedParams);
+        // Normalized like any request: `{}` and no params at all must name the same variant.
+        state = stateFor(credential, normalizeParams(credential, undefined));
         defaults.set(credential.id, state);
       }
       return state;
@@ -111,10 +116,38 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     return now >= item.token.refreshAt ? 'stale' : 'fresh';
   };
 
-  const summarize = async (credential: CredentialConfig): Promise<CredentialSummary> => {
+  /**
+   * Whether a non-admin caller could ask for this variant today: its stored parameters normalize,
+   * under the credential's current rules, back to the same variant. A variant created under an
+   * older config, or with parameters this credential no longer lets callers choose, is not shown.
+   */
+  const requestable = (credential: CredentialConfig, item: StoredVariant): boolean => {
+    const chosen: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(item.params)) {
+      if (!Object.hasOwn(credential.fixedParams, name)) chosen[name] = value;
+    }
+    try {
+      return variantId(normalizeParams(credential, chosen)) === item.key.variantId;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * Admins see every variant with its fingerprint and secret version. Other callers see only the
+   * variants they may request, without fingerprint or secret version: a listed fingerprint must
+   * never be enough to act on someone else's token (invalidation needs the token itself).
+   */
+  const summarize = async (credential: CredentialConfig, admin: boolean): Promise<CredentialSummary> => {
     const now = clock.now();
     const items = await store.list(credential.id);
-    const summaries: VariantSummary[] = items.map((item) => ({
+    const visible = admin ? items : items.filter((item) => requestable(credential, item));
+    // Callers choose parameters, so a credential can hold any number of variants: an answer lists
+    // the most recently used MAX_LISTED_VARIANTS and says how many there are.
+    const listed = [...visible]
+      .sort((a, b) => (b.lastUsedAt ?? -1) - (a.lastUsedAt ?? -1))
+      .slice(0, MAX_LISTED_VARIANTS);
+    const summaries: VariantSummary[] = listed.map((item) => ({
       variantId: item.key.variantId,
       params: item.params,
       state: stateName(item, now),
@@ -122,8 +155,7 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       ...(item.token && {
         expiresAt: item.token.expiresAt,
         refreshAt: item.token.refreshAt,
-        fingerprint: item.token.fingerprint,
-        secretVersionId: item.token.secretVersionId,
+        ...(admin && { fingerprint: item.token.fingerprint, secretVersionId: item.token.secretVersionId }),
       }),
       ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt }),
       ...(item.failure && {
@@ -141,7 +173,43 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       kind: credential.kind,
       callerParams: Object.keys(credential.callerParams),
       variants: summaries,
+      variantCount: visible.length,
     };
+  };
+
+  /**
+   * Proof of possession: whether `tokenSha256` (hex) is the SHA-256 of the variant's current token.
+   * The plaintext comes from memory when this instance holds the current version, else from the
+   * item itself; the comparison is constant-time, so the answer's timing says nothing about how
+   * much of the hash matched.
+   */
+  const possesses = async (
+    state: VariantState,
+    item: StoredVariant,
+    tokenSha256: string,
+  ): Promise<boolean> => {
+    const current = item.token;
+    if (!current) return false;
+    const cached = state.cached;
+    let plaintext: string;
+    if (cached && cached.version === item.version && cached.fingerprint === current.fingerprint) {
+      plaintext = cached.token;
+    } else {
+      try {
+        // The same encryption context the engine seals with: credential, variant and version.
+        plaintext = await deps.cipher.open(current.envelope, {
+          credentialId: state.key.credentialId,
+          variantId: state.key.variantId,
+          version: String(item.version),
+        });
+      } catch (error) {
+        // An envelope that does not open is never served; nobody can prove they hold it.
+        if (isBrokerError(error) && error.code === 'DECRYPT_FAILED') return false;
+        throw error;
+      }
+    }
+    const actual = createHash('sha256').update(plaintext, 'utf8').digest();
+    return timingSafeEqual(actual, Buffer.from(tokenSha256, 'hex'));
   };
 
   const getToken: Broker['getToken'] = async (caller, request) => {
@@ -218,11 +286,14 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     prewarm,
     listCredentials: async (caller) => {
       const allowed = [...credentials.values()].filter((c) => isAllowed(policy, caller, c.id));
-      return Promise.all(allowed.map(summarize));
+      return Promise.all(allowed.map((c) => summarize(c, isAllowed(policy, caller, c.id, true))));
     },
     describeCredential: async (caller, credentialId): Promise<CredentialDetail> => {
       const credential = authorize(caller, credentialId, true);
-      const [summary, mints] = await Promise.all([summarize(credential), store.listMints(credential.id, 20)]);
+      const [summary, mints] = await Promise.all([
+        summarize(credential, true),
+        store.listMints(credential.id, 20),
+      ]);
       return {
         ...summary,
         baseUrl: credential.baseUrl,
@@ -239,14 +310,23 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     },
     invalidate: async (caller, request) => {
       const credential = authorize(caller, request.credentialId);
+      if (typeof request.tokenSha256 !== 'string' || !TOKEN_SHA256.test(request.tokenSha256)) {
+        throw new BadRequestError('tokenSha256: must be the 64 lower-case hex SHA-256 of the rejected token');
+      }
       const state = variantOf(credential, request.params);
-      const invalidated = await store.invalidate(state.key, request.fingerprint);
-      if (state.cached?.fingerprint === request.fingerprint) state.cached = undefined;
+      const item = await store.read(state.key);
+      const proven = item !== undefined && (await possesses(state, item, request.tokenSha256));
+      // Fenced on the fingerprint just proven: a newer token written since is never evicted.
+      const reported = item?.token?.fingerprint;
+      const invalidated = proven && reported !== undefined && (await store.invalidate(state.key, reported));
+      if (invalidated && state.cached?.fingerprint === reported) state.cached = undefined;
       logger.info('token invalidation reported', {
         audit: true,
         caller: caller.arn,
         credentialId: credential.id,
-        fingerprint: request.fingerprint,
+        variantId: state.key.variantId,
+        ...(proven && { fingerprint: reported }),
+        proven,
         invalidated,
       });
       return { invalidated };

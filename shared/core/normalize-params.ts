@@ -5,7 +5,13 @@ const WORKFLOW = /^[a-z][a-z0-9_]{0,63}$/;
 const CONTEXT_ID = /^[0-9]{1,20}(~[0-9]{1,20})?$/;
 const CONTEXT_UUID = /^[A-Za-z0-9-]{1,64}$/;
 const AUDIENCE_ITEM = /^[A-Za-z0-9:._/-]{1,128}$/;
-const CONTEXT_TYPES = { course: 'Course', user: 'User', account: 'Account' } as const;
+// A Map, not an object literal: a lookup by caller text must never reach Object.prototype
+// (`constructor`, `__proto__`, `toString` were accepted as context types and sent upstream).
+const CONTEXT_TYPES: ReadonlyMap<string, 'Course' | 'User' | 'Account'> = new Map([
+  ['course', 'Course'],
+  ['user', 'User'],
+  ['account', 'Account'],
+]);
 const PARAM_NAMES: ReadonlySet<string> = new Set<ParamName>([
   'workflows',
   'contextType',
@@ -34,10 +40,7 @@ const parseValue = (name: ParamName, value: unknown): NormalizedParams[ParamName
       return [...new Set(items as string[])].sort();
     }
     case 'contextType': {
-      const canonical =
-        typeof value === 'string'
-          ? CONTEXT_TYPES[value.toLowerCase() as keyof typeof CONTEXT_TYPES]
-          : undefined;
+      const canonical = typeof value === 'string' ? CONTEXT_TYPES.get(value.toLowerCase()) : undefined;
       return canonical ?? bad('must be Course, User or Account');
     }
     case 'contextId': {
@@ -64,6 +67,8 @@ const allowedByRule = (
   name: ParamName,
   value: NormalizedParams[ParamName],
 ): boolean => {
+  // Own properties only: a rule object's prototype must never grant anything.
+  if (!Object.hasOwn(rules, name)) return false;
   const rule = rules[name];
   if (rule === undefined) return false;
   if (rule === '*') return true;
@@ -72,26 +77,71 @@ const allowedByRule = (
 };
 
 /**
- * Validates the caller's raw parameters against the credential, merges them with the fixed ones
- * and returns one canonical object, so equal requests always share one cached variant. Malformed
- * input is a BAD_REQUEST; a parameter the caller may not set (or not to that value) is
- * POLICY_DENIED, the same answer as a forbidden credential.
+ * Canvas's own defaults (contract section 2): `canvas_audience` absent means true. A parameter set
+ * to its default sends the same request as one without it, so it is dropped here: equal upstream
+ * requests must share one variant (and one mint).
  */
-export const normalizeParams = (credential: CredentialConfig, requested: unknown): NormalizedParams => {
+const dropDefaults = (params: Mutable): Mutable => {
+  if (params.canvasAudience === true) delete params.canvasAudience;
+  return params;
+};
+
+/**
+ * Canvas's checks on the context of a services JWT (jwts_controller.rb, `init_context`): a
+ * `context_type` without `context_id` or `context_uuid` is 400 "Missing context_id or context_uuid
+ * parameter.", both ids are 400 "Should provide context_id or context_uuid parameters, but not
+ * both.", and an id without a type is 400 "Missing context_type parameter.". Canvas checks them
+ * only when a workflow needs a context (today `rich_content`), but the broker cannot know every
+ * Canvas version's workflows, so it refuses any incomplete context up front: before a table item
+ * is written or upstream is called, as a 400, instead of a 502 and a failure hold later.
+ */
+const assertCompleteContext = (params: NormalizedParams): void => {
+  const hasId = params.contextId !== undefined || params.contextUuid !== undefined;
+  if (params.contextId !== undefined && params.contextUuid !== undefined) {
+    throw new BadRequestError('params: give contextId or contextUuid, not both');
+  }
+  if (params.contextType !== undefined && !hasId) {
+    throw new BadRequestError('params: contextType needs contextId or contextUuid');
+  }
+  if (params.contextType === undefined && hasId) {
+    throw new BadRequestError('params: contextId and contextUuid need contextType');
+  }
+};
+
+/**
+ * Parses and merges parameter values without the whole-request checks: for config, where fixed
+ * and caller-chosen parts are validated separately and only their merge must be complete.
+ */
+export const normalizeParamValues = (credential: CredentialConfig, requested: unknown): NormalizedParams => {
   if (requested === undefined || requested === null) return credential.fixedParams;
   if (!isPlainObject(requested)) throw new BadRequestError('params: must be an object');
+  const names = Object.keys(requested);
+  // Only canvas-jwt sends parameters upstream (contract sections 1-4); for the other kinds a
+  // parameter would change nothing but the variant, so it is refused rather than ignored.
+  if (credential.kind !== 'canvas-jwt' && names.length > 0) {
+    throw new BadRequestError(`params: kind ${credential.kind} takes no parameters`);
+  }
   const merged: Mutable = { ...credential.fixedParams };
-  for (const [rawName, value] of Object.entries(requested)) {
+  for (const rawName of names) {
     if (!PARAM_NAMES.has(rawName)) throw new BadRequestError(`params.${rawName}: unknown parameter`);
     const name = rawName as ParamName;
-    const parsed = parseValue(name, value);
+    const parsed = parseValue(name, (requested as Record<string, unknown>)[rawName]);
     if (credential.fixedParams[name] !== undefined || !allowedByRule(credential.callerParams, name, parsed)) {
       throw new PolicyDeniedError();
     }
     (merged as Record<string, unknown>)[name] = parsed;
   }
-  if (merged.contextId !== undefined && merged.contextUuid !== undefined) {
-    throw new BadRequestError('params: give contextId or contextUuid, not both');
-  }
   return merged;
+};
+
+/**
+ * Validates the caller's raw parameters against the credential, merges them with the fixed ones
+ * and returns one canonical object of what is sent upstream, so equal upstream requests always
+ * share one cached variant. Malformed or incomplete input is a BAD_REQUEST; a parameter the caller
+ * may not set (or not to that value) is POLICY_DENIED, the same answer as a forbidden credential.
+ */
+export const normalizeParams = (credential: CredentialConfig, requested: unknown): NormalizedParams => {
+  const merged = normalizeParamValues(credential, requested);
+  assertCompleteContext(merged);
+  return dropDefaults({ ...merged });
 };

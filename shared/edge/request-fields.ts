@@ -9,7 +9,7 @@ import { BadRequestError, PayloadTooLargeError } from '../core/errors.ts';
 
 export const MAX_MIN_TTL_SECONDS = 86_400;
 const MAX_PARAMS_JSON_LENGTH = 8_192;
-const FINGERPRINT = /^[0-9a-f]{16}$/;
+const TOKEN_SHA256 = /^[0-9a-f]{64}$/;
 
 const excerpt = (text: string): string => {
   const printable = text.replace(/[^\x20-\x7E]/g, '?');
@@ -61,10 +61,21 @@ export const readParams = (value: unknown): Readonly<Record<string, unknown>> | 
   return value as Readonly<Record<string, unknown>>;
 };
 
-export const readFingerprint = (value: unknown): string => {
-  if (typeof value !== 'string' || !FINGERPRINT.test(value)) {
+/**
+ * Invalidation takes proof of possession: the full SHA-256 (hex) of the rejected token. A
+ * fingerprint is not enough, since listings and logs carry fingerprints; a body with one gets this
+ * 400 (README, "Security"), never a silent no-op.
+ */
+export const readTokenSha256 = (body: Readonly<Record<string, unknown>>): string => {
+  if (body.tokenSha256 === undefined && body.fingerprint !== undefined) {
     throw new BadRequestError(
-      'fingerprint must be the 16 lower-case hex characters returned with the token.',
+      'Invalidation needs proof of possession: send tokenSha256, the SHA-256 (64 lower-case hex) of the rejected token; a fingerprint is not accepted.',
+    );
+  }
+  const value = body.tokenSha256;
+  if (typeof value !== 'string' || !TOKEN_SHA256.test(value)) {
+    throw new BadRequestError(
+      'tokenSha256 must be the SHA-256 of the rejected token, 64 lower-case hex characters.',
     );
   }
   return value;

@@ -56,6 +56,8 @@ export const toSummaryView = (c: CredentialSummary) => ({
   kind: c.kind,
   callerParams: c.callerParams,
   variants: c.variants.map(toVariantView),
+  variantCount: c.variantCount,
+  truncated: c.variantCount > c.variants.length,
 });
 
 export const toDetailView = (c: CredentialDetail) => ({

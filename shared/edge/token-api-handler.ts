@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Broker } from '../core/broker.ts';
 import type { Caller } from '../core/credential.ts';
-import { MethodNotAllowedError, RouteNotFoundError } from '../core/errors.ts';
+import { MethodNotAllowedError, PolicyDeniedError, RouteNotFoundError } from '../core/errors.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 import { callerFromRequestContext } from './caller-identity.ts';
 import { toPublicError } from './error-table.ts';
@@ -12,9 +12,9 @@ import { parseJsonBody } from './parse-json-body.ts';
 import {
   assertOnlyFields,
   readCredentialId,
-  readFingerprint,
   readMinTtlSeconds,
   readParams,
+  readTokenSha256,
 } from './request-fields.ts';
 import { toDetailView, toSummaryView, toTokenBody } from './response-views.ts';
 import { matchRoute, type RouteName } from './routes.ts';
@@ -24,6 +24,15 @@ export interface TokenApiHandlerDeps {
   readonly logger: Logger;
   /** Accepted for symmetry with the other entries; request counts come from API Gateway's own metrics. */
   readonly metrics?: Metrics;
+  /**
+   * The API id and stage this handler answers (the Lambda entry always sets it; local mode, which
+   * builds its own events, does not). Caller identity comes from `requestContext`, which anyone
+   * allowed `lambda:InvokeFunction` on this function could forge: an event naming another API or
+   * stage is refused with 403 before the broker is touched. The check cannot stop a forger who
+   * copies the right id and stage, which is why invoking token-api directly is admin-equivalent
+   * (README, "Security") and the construct grants it to API Gateway only.
+   */
+  readonly api?: { readonly apiId: string; readonly stage: string };
 }
 
 export type TokenApiHandler = (
@@ -44,6 +53,12 @@ const requestIdOf = (event: unknown, context: { readonly awsRequestId?: string }
   if (typeof fromEvent === 'string' && REQUEST_ID.test(fromEvent)) return fromEvent;
   const fromContext = context?.awsRequestId;
   return typeof fromContext === 'string' && REQUEST_ID.test(fromContext) ? fromContext : randomUUID();
+};
+
+const fromApi = (context: unknown, api: { readonly apiId: string; readonly stage: string }): boolean => {
+  if (typeof context !== 'object' || context === null) return false;
+  const { apiId, stage } = context as Record<string, unknown>;
+  return apiId === api.apiId && stage === api.stage;
 };
 
 interface Dispatch {
@@ -70,10 +85,12 @@ const dispatch = async (broker: Broker, d: Dispatch): Promise<APIGatewayProxyRes
       return jsonResponse(200, toTokenBody(served));
     }
     case 'invalidateToken': {
-      assertOnlyFields(body, ['fingerprint', 'params']);
-      const fingerprint = readFingerprint(body.fingerprint);
+      // `fingerprint` is named here only so that an old client gets readTokenSha256's explanation.
+      assertOnlyFields(body, ['tokenSha256', 'fingerprint', 'params']);
+      const tokenSha256 = readTokenSha256(body);
+      if (body.fingerprint !== undefined) assertOnlyFields(body, ['tokenSha256', 'params']);
       const params = readParams(body.params);
-      return jsonResponse(200, await broker.invalidate(caller, { credentialId, fingerprint, params }));
+      return jsonResponse(200, await broker.invalidate(caller, { credentialId, tokenSha256, params }));
     }
     case 'listCredentials':
       return jsonResponse(200, { credentials: (await broker.listCredentials(caller)).map(toSummaryView) });
@@ -100,6 +117,9 @@ export const makeTokenApiHandler = (deps: TokenApiHandlerDeps): TokenApiHandler 
     let caller: Caller | undefined;
     let allow: string | undefined;
     try {
+      if (deps.api !== undefined && !fromApi(event?.requestContext, deps.api)) {
+        throw new PolicyDeniedError('This function answers only requests through its own API stage.');
+      }
       const match = matchRoute(event ?? {});
       if (match.kind === 'not-found') throw new RouteNotFoundError('No such route.');
       if (match.kind === 'method-not-allowed') {

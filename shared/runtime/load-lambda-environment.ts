@@ -81,3 +81,22 @@ export const loadLambdaEnvironment = (env: NodeJS.ProcessEnv): LambdaEnvironment
     logLevel: logLevel.toUpperCase() as TelemetryLogLevel,
   };
 };
+
+/** The API Gateway REST API and stage the token-api function belongs to. */
+export interface ApiBinding {
+  readonly apiId: string;
+  readonly stage: string;
+}
+
+// API Gateway REST API ids are 10 lower-case letters and digits; stage names are word characters.
+const API_ID = /^[a-z0-9]{10}$/;
+const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * token-api's binding to its own API, required: without it the function could not tell an API
+ * Gateway event from a forged direct invocation, so it fails its init instead of trusting both.
+ */
+export const loadApiBinding = (env: NodeJS.ProcessEnv): ApiBinding => ({
+  apiId: matching(env, ENV.apiId, API_ID, 'an API Gateway REST API id'),
+  stage: matching(env, ENV.apiStage, STAGE, 'an API Gateway stage name'),
+});

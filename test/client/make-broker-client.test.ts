@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BrokerClientError, makeBrokerClient } from '../../shared/client/index.ts';
@@ -85,6 +86,8 @@ afterEach(() => {
   gate = undefined;
   vi.unstubAllEnvs();
 });
+
+const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 const client = (extra: Partial<Parameters<typeof makeBrokerClient>[0]> = {}) =>
   makeBrokerClient({ endpoint: api.url, region: 'us-east-1', credentials: KEY, clock, ...extra });
@@ -205,26 +208,55 @@ describe('makeBrokerClient', () => {
     expect(tokenCalls()).toHaveLength(1);
   });
 
-  it('reports a rejected token by fingerprint with its parameters, and drops it from the cache', async () => {
+  it('reports a rejected token by its SHA-256 with its parameters, and drops it from the cache', async () => {
     const c = client();
     const first = await c.getToken('canvas-jwt', { params: { canvasAudience: false } });
     const result = await c.reportRejected('canvas-jwt', first.token);
     expect(result).toEqual({ invalidated: true });
     expect(calls[1]).toMatchObject({
       path: '/v1/credentials/canvas-jwt/token/invalidate',
-      body: { fingerprint: fingerprint(first.token), params: { canvasAudience: false } },
+      body: { tokenSha256: sha256Hex(first.token), params: { canvasAudience: false } },
     });
     expect(JSON.stringify(calls[1]?.body)).not.toContain(first.token);
     const second = await c.getToken('canvas-jwt', { params: { canvasAudience: false } });
     expect(second.token).not.toBe(first.token);
   });
 
-  it('accepts a fingerprint in place of the token', async () => {
+  it('accepts a fingerprint in place of the token while the token is cached', async () => {
     const c = client();
     const first = await c.getToken('dap');
     await c.reportRejected('dap', first.fingerprint);
-    expect(calls[1]?.body).toEqual({ fingerprint: first.fingerprint });
+    expect(calls[1]?.body).toEqual({ tokenSha256: sha256Hex(first.token) });
     expect((await c.getToken('dap')).token).toBe('tok-dap-2');
+    // Not cached any more: a fingerprint alone proves nothing, so nothing is sent.
+    expect((await caught(c.reportRejected('dap', first.fingerprint))).code).toBe('INVALID_ARGUMENT');
+    expect(calls).toHaveLength(3);
+  });
+
+  it('holds at most maxCacheEntries tokens, dropping the least recently used', async () => {
+    const c = client({ maxCacheEntries: 3 });
+    for (const contextId of ['1', '2', '3']) await c.getToken('canvas-jwt', { params: { contextId } });
+    // Use 1 again: 2 is now the least recently used.
+    await c.getToken('canvas-jwt', { params: { contextId: '1' } });
+    expect(tokenCalls()).toHaveLength(3);
+    for (let i = 4; i <= 50; i++) await c.getToken('canvas-jwt', { params: { contextId: String(i) } });
+    expect(tokenCalls()).toHaveLength(50);
+    // Only the last three stay: 48, 49, 50 are hits, 1 and 2 are fetched again.
+    for (const contextId of ['48', '49', '50']) await c.getToken('canvas-jwt', { params: { contextId } });
+    expect(tokenCalls()).toHaveLength(50);
+    await c.getToken('canvas-jwt', { params: { contextId: '1' } });
+    expect(tokenCalls()).toHaveLength(51);
+  });
+
+  it('keeps the most recently used entry when the bound is reached', async () => {
+    const c = client({ maxCacheEntries: 2 });
+    await c.getToken('dap');
+    await c.getToken('canvas-jwt');
+    await c.getToken('dap');
+    await c.getToken('inst');
+    await c.getToken('dap');
+    expect(tokenCalls()).toHaveLength(3);
+    expect(() => client({ maxCacheEntries: 0 })).toThrow(/maxCacheEntries/);
   });
 
   it("turns the broker's error body into a typed error with status, code and Retry-After", async () => {

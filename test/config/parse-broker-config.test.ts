@@ -159,6 +159,50 @@ describe('parseBrokerConfig', () => {
     );
   });
 
+  const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype'];
+
+  it.each(PROTOTYPE_NAMES)('refuses the prototype name %s as a context type, fixed or allowed', (name) => {
+    expect(problem(withCredential(1, { fixedParams: { contextType: name, contextId: '1' } }))).toContain(
+      'credentials[1].fixedParams.contextType: must be Course, User or Account',
+    );
+    expect(problem(withCredential(1, { callerParams: { contextType: [name], contextId: '*' } }))).toContain(
+      'credentials[1].callerParams.contextType[0]: must be Course, User or Account',
+    );
+  });
+
+  it.each(PROTOTYPE_NAMES)('refuses %s as a field name at every level of the JSON', (name) => {
+    const key = JSON.stringify(name);
+    const config = JSON.stringify(valid());
+    const variants = [
+      config.replace('{"credentials"', `{${key}:{},"credentials"`),
+      config.replace('"id":"dap"', `${key}:"x","id":"dap"`),
+      config.replace('"contextId":"*"', `"contextId":"*",${key}:"*"`),
+      config.replace('"workflows":', `${key}:"x","workflows":`),
+      config.replace('"principals"', `${key}:true,"principals"`),
+      config.replace('"callers"', `"settings":{${key}:1},"callers"`),
+    ];
+    for (const text of variants) {
+      expect(text).not.toBe(config);
+      expect(problem(JSON.parse(text))).toMatch(/unknown field/);
+    }
+  });
+
+  it('refuses a fixed context half that no request can complete', () => {
+    expect(
+      problem(withCredential(1, { fixedParams: { contextType: 'Course' }, callerParams: {} })),
+    ).toContain(
+      'credentials[1].fixedParams.contextType: needs a fixed or caller-chosen contextId or contextUuid',
+    );
+    expect(problem(withCredential(1, { fixedParams: { contextId: '1' }, callerParams: {} }))).toContain(
+      'credentials[1].fixedParams: a fixed context id needs a fixed or caller-chosen contextType',
+    );
+    const split = withCredential(1, {
+      fixedParams: { contextType: 'Course' },
+      callerParams: { contextId: '*' },
+    });
+    expect(parseBrokerConfig(split).credentials[1]!.fixedParams).toEqual({ contextType: 'Course' });
+  });
+
   it('rejects duplicate credential ids', () => {
     expect(
       problem(withCredential(1, { id: 'dap', kind: 'identity-service', fixedParams: {}, callerParams: {} })),

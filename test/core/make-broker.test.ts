@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import {
@@ -7,12 +8,15 @@ import {
   UpstreamRetryableError,
 } from '../../shared/core/errors.ts';
 import { fingerprint } from '../../shared/core/fingerprint.ts';
-import { ADMIN, ALICE, DAP, JWT, MALLORY, makeInstance } from '../support/core-harness.ts';
+import { makeBroker } from '../../shared/core/make-broker.ts';
+import { ADMIN, ALICE, DAP, JWT, MALLORY, makeInstance, POLICY } from '../support/core-harness.ts';
+import { makeFakeCipher } from '../support/fake-cipher.ts';
 import { makeFakeClock, skewed } from '../support/fake-clock.ts';
 import { makeFakeSecrets } from '../support/fake-secrets.ts';
 import { makeFakeUpstream } from '../support/fake-upstream.ts';
 
 const MIN = 60_000;
+const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 const setup = () => {
   const clock = makeFakeClock();
@@ -155,7 +159,10 @@ describe('getToken', () => {
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(
       broker.getToken(ALICE, { credentialId: 'dap', params: { contextId: '1' } }),
-    ).rejects.toBeInstanceOf(PolicyDeniedError);
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'params: kind identity-service takes no parameters',
+    });
   });
 
   it('lets a caller stop waiting without cancelling the shared refresh', async () => {
@@ -383,19 +390,100 @@ describe('clock skew with upstream down', () => {
 });
 
 describe('admin and invalidation', () => {
-  it('invalidates only the token whose fingerprint is reported', async () => {
+  it('invalidates only for a caller proving it holds the current token', async () => {
     const { broker, upstream } = setup();
     const first = await broker.getToken(ALICE, { credentialId: 'dap' });
-    expect(await broker.invalidate(ALICE, { credentialId: 'dap', fingerprint: '0000000000000000' })).toEqual({
+    const wrong = sha256Hex('not the token');
+    expect(await broker.invalidate(ALICE, { credentialId: 'dap', tokenSha256: wrong })).toEqual({
       invalidated: false,
     });
+    // The listed fingerprint is not proof: only the full hash of the token is accepted.
+    await expect(
+      broker.invalidate(ALICE, { credentialId: 'dap', tokenSha256: first.fingerprint }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect((await broker.getToken(ALICE, { credentialId: 'dap' })).token).toBe(first.token);
-    expect(await broker.invalidate(ALICE, { credentialId: 'dap', fingerprint: first.fingerprint })).toEqual({
-      invalidated: true,
-    });
+    expect(
+      await broker.invalidate(ALICE, { credentialId: 'dap', tokenSha256: sha256Hex(first.token) }),
+    ).toEqual({ invalidated: true });
     const next = await broker.getToken(ALICE, { credentialId: 'dap' });
     expect(next.token).not.toBe(first.token);
+    // A late report of the old token cannot evict the new one.
+    expect(
+      await broker.invalidate(ALICE, { credentialId: 'dap', tokenSha256: sha256Hex(first.token) }),
+    ).toEqual({ invalidated: false });
     expect(upstream.calls.mint).toBe(2);
+  });
+
+  it('proves possession on another instance by decrypting the current item', async () => {
+    const clock = makeFakeClock();
+    const upstream = makeFakeUpstream(clock);
+    const store = makeMemoryTokenStore();
+    const a = makeInstance({ clock, upstream, store, instanceId: 'a' }).broker;
+    const b = makeInstance({ clock, upstream, store, instanceId: 'b' }).broker;
+    const served = await a.getToken(ALICE, { credentialId: 'dap' });
+    expect(await b.invalidate(ALICE, { credentialId: 'dap', tokenSha256: sha256Hex(served.token) })).toEqual({
+      invalidated: true,
+    });
+    expect((await store.list('dap'))[0]?.token).toBeUndefined();
+    expect((await b.getToken(ALICE, { credentialId: 'dap' })).token).not.toBe(served.token);
+  });
+
+  it('bounds a listing to the 100 most recently used variants and says how many there are', async () => {
+    const clock = makeFakeClock();
+    const upstream = makeFakeUpstream(clock);
+    const { broker } = makeInstance({ clock, upstream });
+    for (let id = 1; id <= 120; id++) {
+      await broker.getToken(ALICE, {
+        credentialId: 'canvas-jwt',
+        params: { contextType: 'Course', contextId: id },
+      });
+      clock.advance(1_000);
+    }
+    for (const caller of [ALICE, ADMIN]) {
+      const listed = (await broker.listCredentials(caller)).find((c) => c.id === 'canvas-jwt')!;
+      expect(listed.variantCount).toBe(120);
+      expect(listed.variants).toHaveLength(100);
+      expect(listed.variants[0]!.params.contextId).toBe('120');
+    }
+  });
+
+  it('lists to non-admins only the variants they may request, without fingerprints', async () => {
+    const clock = makeFakeClock();
+    const upstream = makeFakeUpstream(clock);
+    const store = makeMemoryTokenStore();
+    const { broker } = makeInstance({ clock, upstream, store });
+    await broker.getToken(ALICE, { credentialId: 'canvas-jwt' });
+    await broker.getToken(ALICE, {
+      credentialId: 'canvas-jwt',
+      params: { contextType: 'Course', contextId: 7 },
+    });
+    // A variant written under another config (here: a context type callers may not choose).
+    const other = { ...JWT, callerParams: { contextType: '*' as const, contextId: '*' as const } };
+    const wider = makeBroker({
+      credentials: [other],
+      policy: POLICY,
+      store,
+      secrets: makeFakeSecrets({ 'canvas-secret': { accessToken: 'c1' } }),
+      cipher: makeFakeCipher(),
+      upstreamFor: () => upstream,
+      clock,
+      instanceId: 'wider',
+    });
+    await wider.getToken(ALICE, {
+      credentialId: 'canvas-jwt',
+      params: { contextType: 'Account', contextId: 1 },
+    });
+
+    const mine = (await broker.listCredentials(ALICE)).find((c) => c.id === 'canvas-jwt')!;
+    expect(mine.variants).toHaveLength(2);
+    expect(mine.variants.map((v) => v.params.contextType)).not.toContain('Account');
+    for (const v of mine.variants) {
+      expect(v.fingerprint).toBeUndefined();
+      expect(v.secretVersionId).toBeUndefined();
+    }
+    const all = (await broker.listCredentials(ADMIN)).find((c) => c.id === 'canvas-jwt')!;
+    expect(all.variants).toHaveLength(3);
+    for (const v of all.variants) expect(v.fingerprint).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('restricts describe, force refresh and purge to admins', async () => {

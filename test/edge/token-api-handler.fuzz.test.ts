@@ -6,7 +6,7 @@ import { MAX_BODY_BYTES } from '../../shared/edge/parse-json-body.ts';
 import { makeTokenApiHandler } from '../../shared/edge/token-api-handler.ts';
 import { ASSUMED_ROLE, CROSS_ACCOUNT, IAM_USER, restEvent } from '../support/api-gateway-event.ts';
 import { findCanaryLeaks } from '../support/canary.ts';
-import { makeEdgeBroker } from '../support/edge-broker.ts';
+import { EDGE_CONFIG, makeEdgeBroker } from '../support/edge-broker.ts';
 
 /**
  * Quality bar R5: generated bad inputs (events, bodies, ids, headers) through the real token API
@@ -58,8 +58,35 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 const edge = makeEdgeBroker();
 const handle = makeTokenApiHandler(edge);
+/** The same, plus a credential whose every parameter is `*`: no allow-list stands in for validation. */
+const wide = makeEdgeBroker({
+  ...EDGE_CONFIG,
+  credentials: [
+    ...EDGE_CONFIG.credentials,
+    {
+      id: 'canvas-any',
+      kind: 'canvas-jwt',
+      secretId: 'canvas-secret',
+      baseUrl: 'https://canvas.example.edu',
+      callerParams: {
+        workflows: '*',
+        contextType: '*',
+        contextId: '*',
+        contextUuid: '*',
+        canvasAudience: '*',
+      },
+    },
+  ],
+  callers: [
+    ...EDGE_CONFIG.callers,
+    { principals: ['arn:aws:iam::111122223333:user/ops/alice'], credentials: ['canvas-any'] },
+  ],
+});
+const handleWide = makeTokenApiHandler(wide);
+/** Names that a lookup on a plain object finds on Object.prototype. */
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];
 const template = restEvent({ method: 'POST', path: '/v1/credentials/dap/token' });
-const canaries = [...edge.secrets, ...template.canaries];
+const canaries = [...edge.secrets, ...wide.secrets, ...template.canaries];
 let executed = 0;
 let rejected = 0;
 
@@ -71,11 +98,11 @@ const withIdentity = (identity: unknown): Record<string, unknown> => ({
 });
 
 /** The checks every generated request must pass. */
-const expectDocumented4xx = async (event: unknown) => {
+const expectDocumented4xx = async (event: unknown, handler = handle) => {
   executed++;
   let response: APIGatewayProxyResult;
   try {
-    response = await handle(event as APIGatewayProxyEvent, { awsRequestId: 'fuzz-lambda-req' });
+    response = await handler(event as APIGatewayProxyEvent, { awsRequestId: 'fuzz-lambda-req' });
   } catch (error) {
     throw new Error(`the handler threw: ${String((error as Error)?.name)}`);
   }
@@ -116,7 +143,7 @@ const arbBadMinTtl = fc.oneof(
 );
 const arbUnknownKey = fc
   .string({ minLength: 1, maxLength: 30 })
-  .filter((k) => !['minTtlSeconds', 'params', 'fingerprint'].includes(k));
+  .filter((k) => !['minTtlSeconds', 'params', 'fingerprint', 'tokenSha256'].includes(k));
 const arbBadParams = fc.oneof(
   fc.constantFrom(null, [], 'x', 42, true),
   fc.dictionary(arbUnknownKey, arbJsonValue, { minKeys: 1, maxKeys: 4 }),
@@ -340,8 +367,9 @@ describe('R5: the token API under generated bad input', () => {
         arbId,
         fc.oneof(
           fc.record({ fingerprint: arbFingerprint }).map((b) => ({ route: ROUTES[2]!, body: b as unknown })),
+          fc.record({ tokenSha256: arbFingerprint }).map((b) => ({ route: ROUTES[2]!, body: b as unknown })),
           fc
-            .record({ fingerprint: fc.constant('0123456789abcdef'), params: arbBadParams })
+            .record({ tokenSha256: fc.constant('0'.repeat(64)), params: arbBadParams })
             .map((b) => ({ route: ROUTES[2]!, body: b as unknown })),
           fc
             .tuple(
@@ -369,6 +397,69 @@ describe('R5: the token API under generated bad input', () => {
       ),
       { numRuns: 1_500 },
     );
+  });
+
+  it('answers prototype-named keys in headers, bodies, params and identities with documented 4xx', async () => {
+    const arbProto = fc.constantFrom(...PROTOTYPE_NAMES);
+    const alice = {
+      ...template.event.requestContext.identity,
+      userArn: IAM_USER.userArn,
+      accountId: IAM_USER.accountId,
+    };
+    // Bodies are JSON text, so `__proto__` arrives as an own key, exactly as JSON.parse makes it.
+    const arbBody = fc.oneof(
+      arbProto.map((k) => `{${JSON.stringify(k)}:{"minTtlSeconds":1}}`),
+      arbProto.map((k) => `{"minTtlSeconds":1,${JSON.stringify(k)}:1}`),
+      fc
+        .tuple(arbProto, arbJsonValue)
+        .map(([k, v]) => `{"params":{${JSON.stringify(k)}:${JSON.stringify(v)}}}`),
+      arbProto.map((k) => `{"params":{"contextType":${JSON.stringify(k)},"contextId":"1"}}`),
+      arbProto.map(
+        (k) => `{"params":{"contextType":${JSON.stringify(k.toUpperCase())},"contextUuid":"abc"}}`,
+      ),
+      arbProto.map((k) => `{"params":{"workflows":[${JSON.stringify(k)}],"contextType":"course"}}`),
+      arbProto.map((k) => `{"params":{"canvasAudience":${JSON.stringify(k)}}}`),
+    );
+    const arbHeaders = fc
+      .tuple(fc.subarray(PROTOTYPE_NAMES, { minLength: 1 }), fc.string({ maxLength: 20 }))
+      .map(
+        ([names, value]) =>
+          JSON.parse(
+            `{${names.map((n) => `${JSON.stringify(n)}:${JSON.stringify(value)}`).join(',')}}`,
+          ) as Record<string, string>,
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('canvas-ui', 'canvas-any'),
+        arbBody,
+        fc.option(arbHeaders, { nil: undefined }),
+        fc.boolean(),
+        async (id, body, protoHeaders, headersToo) => {
+          const headers = {
+            ...template.event.headers,
+            ...protoHeaders,
+            'Content-Type': 'application/json',
+          };
+          const event = withEvent({
+            httpMethod: 'POST',
+            path: `/v1/credentials/${id}/token`,
+            resource: '/v1/credentials/{id}/token',
+            pathParameters: { id },
+            body,
+            ...(headersToo ? { headers, multiValueHeaders: { ...protoHeaders } } : {}),
+            ...withIdentity(alice),
+          });
+          await expectDocumented4xx(event, handleWide);
+        },
+      ),
+      { numRuns: 800 },
+    );
+    // A prototype name anywhere in the identity is no identity.
+    for (const name of PROTOTYPE_NAMES) {
+      const identity = JSON.parse(`{${JSON.stringify(name)}:{"userArn":"${IAM_USER.userArn}"}}`);
+      await expectDocumented4xx(withEvent(withIdentity(identity)));
+    }
+    expect(wide.upstream.calls.mint).toBe(0);
   });
 
   it('survives events of any shape', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Broker, ServedToken } from '../../shared/core/broker.ts';
@@ -10,6 +11,9 @@ import {
   TokenUnavailableError,
 } from '../../shared/core/errors.ts';
 import { fingerprint } from '../../shared/core/fingerprint.ts';
+
+const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+
 import { makeTokenApiHandler } from '../../shared/edge/token-api-handler.ts';
 import {
   ASSUMED_ROLE,
@@ -74,6 +78,7 @@ describe('the token API over a fake broker', () => {
         kind: 'identity-service' as const,
         callerParams: [],
         variants: [],
+        variantCount: 0,
         baseUrl: 'https://x',
         health: { state: 'healthy' as const },
         recentMints: [],
@@ -130,9 +135,12 @@ describe('the token API over a fake broker', () => {
     [
       'POST',
       '/v1/credentials/dap/token/invalidate',
-      { fingerprint: 'aaaaaaaaaaaaaaaa' },
+      { tokenSha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
       'invalidate',
-      { credentialId: 'dap', fingerprint: 'aaaaaaaaaaaaaaaa' },
+      {
+        credentialId: 'dap',
+        tokenSha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      },
       { invalidated: true },
     ],
   ])('routes %s %s to %s', async (method, path, body, brokerMethod, args, expected) => {
@@ -151,6 +159,31 @@ describe('the token API over a fake broker', () => {
     expectError(response, 405, 'METHOD_NOT_ALLOWED');
     expect(response.headers?.Allow).toBe('POST, DELETE');
     expect(calls).toEqual([]);
+  });
+
+  it('refuses with 403, before touching the broker, an event from another API id or stage', async () => {
+    const bound = makeTokenApiHandler({ broker, logger, api: { apiId: 'abcdef1234', stage: 'prod' } });
+    const forged = (patch: Record<string, unknown>) => {
+      const { event } = restEvent({ method: 'POST', path: '/v1/credentials/dap/token', identity: ADMIN });
+      return bound({ ...event, requestContext: { ...event.requestContext, ...patch } } as typeof event);
+    };
+    for (const patch of [
+      { apiId: 'zzzzzzzzzz' },
+      { stage: 'test' },
+      { apiId: undefined, stage: undefined },
+      { apiId: { toString: () => 'abcdef1234' } },
+    ]) {
+      const response = await forged(patch);
+      expectError(response, 403, 'POLICY_DENIED');
+      expect(bodyOf(response).error.message).toBe(
+        'This function answers only requests through its own API stage.',
+      );
+    }
+    const noContext = await bound({ httpMethod: 'POST', path: '/v1/credentials/dap/token' } as never);
+    expectError(noContext, 403, 'POLICY_DENIED');
+    expect(calls).toEqual([]);
+    // The real API's events still go through.
+    expect((await forged({})).statusCode).toBe(200);
   });
 
   it('denies a request without an IAM identity before touching the broker', async () => {
@@ -178,11 +211,11 @@ describe('the token API over a fake broker', () => {
     expect(calls).toEqual([]);
   });
 
-  it('answers 400 for a bad fingerprint and for a body on a bodyless route', async () => {
+  it('answers 400 for a bad token hash and for a body on a bodyless route', async () => {
     const bad = await send({
       method: 'POST',
       path: '/v1/credentials/dap/token/invalidate',
-      ...jsonBody({ fingerprint: 'XYZ' }),
+      ...jsonBody({ tokenSha256: 'XYZ' }),
     });
     expectError(bad, 400, 'BAD_REQUEST');
     const body = await send({
@@ -379,32 +412,38 @@ describe('the token API over the real broker core', () => {
     expect(leaks([response])).toEqual([]);
   });
 
-  it('lists what a caller may use, with cache state and no token', async () => {
+  it('lists what a caller may use, with cache state and no token or fingerprint', async () => {
     const { send, upstream } = setup();
     await send({ method: 'POST', path: '/v1/credentials/dap/token' });
     const response = await send({ method: 'GET', path: '/v1/credentials' });
     expect(response.statusCode).toBe(200);
     const { credentials } = bodyOf(response);
     expect(credentials.map((c: { id: string }) => c.id)).toEqual(['dap', 'canvas-ui']);
-    expect(credentials[0].variants[0]).toMatchObject({
-      state: 'fresh',
-      fingerprint: fingerprint(upstream.issued[0]!),
-    });
+    expect(credentials[0].variants[0]).toMatchObject({ state: 'fresh' });
     expect(credentials[0].variants[0].expiresAt).toMatch(/^2026-01-01T/);
     expect(response.body).not.toContain(upstream.issued[0]);
+    expect(response.body).not.toContain(fingerprint(upstream.issued[0]!));
+    const admin = await send({ method: 'GET', path: '/v1/credentials', identity: ADMIN });
+    expect(bodyOf(admin).credentials[0].variants[0].fingerprint).toBe(fingerprint(upstream.issued[0]!));
   });
 
-  it('invalidates only on the current fingerprint', async () => {
+  it('invalidates only for proof of possession, never for the listed fingerprint', async () => {
     const { send, upstream } = setup();
     const first = bodyOf(await send({ method: 'POST', path: '/v1/credentials/dap/token' }));
-    const report = (fp: string) =>
-      send({
-        method: 'POST',
-        path: '/v1/credentials/dap/token/invalidate',
-        ...jsonBody({ fingerprint: fp }),
-      });
-    expect(bodyOf(await report('ffffffffffffffff'))).toEqual({ invalidated: false });
-    expect(bodyOf(await report(first.fingerprint))).toEqual({ invalidated: true });
+    const report = (body: Record<string, unknown>) =>
+      send({ method: 'POST', path: '/v1/credentials/dap/token/invalidate', ...jsonBody(body) });
+    const byFingerprint = await report({ fingerprint: first.fingerprint });
+    expectError(byFingerprint, 400, 'BAD_REQUEST');
+    expect(bodyOf(byFingerprint).error.message).toBe(
+      'Invalidation needs proof of possession: send tokenSha256, the SHA-256 (64 lower-case hex) of the rejected token; a fingerprint is not accepted.',
+    );
+    expectError(
+      await report({ tokenSha256: sha256Hex(first.token), fingerprint: first.fingerprint }),
+      400,
+      'BAD_REQUEST',
+    );
+    expect(bodyOf(await report({ tokenSha256: 'f'.repeat(64) }))).toEqual({ invalidated: false });
+    expect(bodyOf(await report({ tokenSha256: sha256Hex(first.token) }))).toEqual({ invalidated: true });
     const next = bodyOf(await send({ method: 'POST', path: '/v1/credentials/dap/token' }));
     expect(next.token).not.toBe(first.token);
     expect(upstream.calls.mint).toBe(2);

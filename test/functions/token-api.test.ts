@@ -41,6 +41,37 @@ describe('functions/token-api', () => {
     }
   });
 
+  it('fails its init without the API id and stage it answers for', async () => {
+    const apiId = process.env.BROKER_API_ID;
+    delete process.env.BROKER_API_ID;
+    try {
+      const error = await load().catch((e: unknown) => e);
+      expect((error as ConfigInvalidError).code).toBe('CONFIG_INVALID');
+      expect((error as Error).message).toBe('BROKER_API_ID: is not set');
+    } finally {
+      process.env.BROKER_API_ID = apiId;
+    }
+  });
+
+  it('refuses a direct invocation that forges an admin identity for another API', async () => {
+    const handler = await load();
+    const { event } = restEvent({ method: 'DELETE', path: '/v1/credentials/dap/token' });
+    const forged = {
+      ...event,
+      requestContext: {
+        ...event.requestContext,
+        apiId: 'forged0000',
+        identity: {
+          ...event.requestContext.identity,
+          userArn: 'arn:aws:sts::111122223333:assumed-role/platform-admin/mallory',
+        },
+      },
+    };
+    const response = await handler(forged, lambdaContext('broker-token-api') as unknown as Context);
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body).error.code).toBe('POLICY_DENIED');
+  });
+
   it('serves a token to a SigV4 caller through the whole Lambda entry, logging only fingerprints', async () => {
     const handler = await load();
     const mark = output.lines.length;

@@ -246,8 +246,8 @@ describe('the synthesized broker stack', () => {
     const invalidate = schemaOf(
       byRoute['POST /v1/credentials/{id}/token/invalidate']!.RequestModels['application/json'],
     );
-    expect(invalidate.required).toEqual(['fingerprint']);
-    expect(invalidate.properties.fingerprint.type).toBe('string');
+    expect(invalidate.properties.tokenSha256).toEqual({ type: 'string', pattern: '^[0-9a-f]{64}$' });
+    expect(invalidate.additionalProperties).toBe(false);
   });
 
   it('logs access without bodies or headers, throttles and traces the stage', () => {
@@ -555,5 +555,63 @@ describe('the synthesized broker stack', () => {
     }
     // The table client is needed by every request: it loads at init.
     expect(initCode.some((code) => code.includes('GetItem'))).toBe(true);
+  });
+});
+
+/**
+ * cdk-nag style, one rule: invoking token-api directly is admin-equivalent (the event carries the
+ * caller identity), so nothing in the stack may grant lambda:InvokeFunction on it except API
+ * Gateway, for this API only.
+ */
+describe('who may invoke token-api', () => {
+  const mentions = (value: unknown, logicalId: string): boolean =>
+    JSON.stringify(value).includes(`"${logicalId}"`);
+  const invokes = (action: unknown): boolean =>
+    asList(action as string | string[]).some(
+      (a) => a === '*' || a === 'lambda:*' || a === 'lambda:InvokeFunction' || a === 'lambda:Invoke*',
+    );
+
+  it('grants no IAM principal lambda:InvokeFunction on token-api', () => {
+    const tokenApi = functionLogicalId('BrokerTokenApi');
+    const offending = policyStatements().filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && invokes(statement.Action) && mentions(statement.Resource, tokenApi),
+    );
+    const inline = Object.entries(resources('AWS::IAM::Role')).flatMap(([role, r]) =>
+      asList(r.Properties.Policies ?? []).flatMap((p: CfnObject) =>
+        asList(p.PolicyDocument.Statement)
+          .filter((st: CfnObject) => invokes(st.Action) && mentions(st.Resource, tokenApi))
+          .map(() => role),
+      ),
+    );
+    expect(offending.map((o) => o.policy)).toEqual([]);
+    expect(inline).toEqual([]);
+  });
+
+  it('lets only apigateway.amazonaws.com invoke it, with this API as the source ARN', () => {
+    const tokenApi = functionLogicalId('BrokerTokenApi');
+    const apiId = Object.keys(resources('AWS::ApiGateway::RestApi'))[0]!;
+    const permissions = Object.values(resources('AWS::Lambda::Permission')).filter((p) =>
+      mentions(p.Properties.FunctionName, tokenApi),
+    );
+    expect(permissions.length).toBeGreaterThan(0);
+    for (const { Properties: permission } of permissions) {
+      expect(permission.Action).toBe('lambda:InvokeFunction');
+      expect(permission.Principal).toBe('apigateway.amazonaws.com');
+      expect(mentions(permission.SourceArn, apiId)).toBe(true);
+    }
+  });
+
+  it("binds token-api to this API's id and stage through its environment", () => {
+    const fn = resources('AWS::Lambda::Function')[functionLogicalId('BrokerTokenApi')]!.Properties;
+    const apiId = Object.keys(resources('AWS::ApiGateway::RestApi'))[0]!;
+    expect(fn.Environment.Variables.BROKER_API_ID).toEqual({ Ref: apiId });
+    expect(fn.Environment.Variables.BROKER_API_STAGE).toBe(
+      only('AWS::ApiGateway::Stage').Properties.StageName,
+    );
+    for (const prefix of ['BrokerTokenInvoke', 'BrokerPrewarm']) {
+      const other = resources('AWS::Lambda::Function')[functionLogicalId(prefix)]!.Properties;
+      expect(other.Environment.Variables.BROKER_API_ID).toBeUndefined();
+    }
   });
 });

@@ -114,6 +114,9 @@ export const startAwsStack = async (): Promise<AwsStack> => {
     BROKER_TABLE_NAME: tableName,
     BROKER_ENVELOPE_KEY_ARN: KEY_ARN,
     BROKER_CONFIG: JSON.stringify(config),
+    // The API id and stage restEvent() puts in requestContext.
+    BROKER_API_ID: 'abcdef1234',
+    BROKER_API_STAGE: 'prod',
     POWERTOOLS_SERVICE_NAME: 'broker-test',
   };
   const saved = new Map<string, string | undefined>();

@@ -17,6 +17,7 @@ import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { Logger, Metrics } from '../../shared/core/telemetry.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
+import type { SimulatorOptions } from '../../shared/simulator/simulator-types.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
 import { simulatorCredentials } from './simulator-credentials.ts';
 
@@ -40,6 +41,8 @@ export interface FleetOptions {
   /** Shared by every instance, as one log group and one metrics namespace are. */
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /** Extra simulator options (e.g. a broken `identityExpiresIn`). */
+  readonly simulator?: Omit<SimulatorOptions, 'port' | 'now'>;
 }
 
 export interface Fleet {
@@ -64,6 +67,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   const dir = await mkdtemp(join(tmpdir(), 'ccb-fleet-'));
   const secretsPath = join(dir, 'secrets.json');
   const sim = await startSimulator({
+    ...options.simulator,
     port: 0,
     ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
   });

@@ -86,7 +86,8 @@ export interface EdgeBroker {
   readonly secrets: readonly string[];
 }
 
-export const makeEdgeBroker = (): EdgeBroker => {
+/** `config` defaults to EDGE_CONFIG; a test may widen it (e.g. `*` caller parameters). */
+export const makeEdgeBroker = (config_: unknown = EDGE_CONFIG): EdgeBroker => {
   const clock = makeFakeClock();
   const upstream = makeCanaryUpstream(clock);
   const store = makeMemoryTokenStore();
@@ -98,7 +99,7 @@ export const makeEdgeBroker = (): EdgeBroker => {
     'dap-secret': { clientId: 'dap-client', clientSecret },
     'canvas-secret': { accessToken },
   });
-  const config = parseBrokerConfig(EDGE_CONFIG);
+  const config = parseBrokerConfig(config_);
   const broker = makeBroker({
     credentials: config.credentials,
     policy: config.policy,

@@ -6,8 +6,20 @@ import type { UpstreamResponse } from './upstream-response.ts';
 export const CANVAS_TOKEN_LIFETIME_MS = 3600 * 1000;
 
 /**
+ * The longest lifetime any kind's token is believed to have. Instructure issues hour-long tokens
+ * (contract sections 1-4); a day leaves room for a configured Identity Service, and anything longer
+ * is a unit mistake (`expires_in` in milliseconds) or garbage (`1e13`, past Date's range, which
+ * made every later answer a 500). Believing it would serve a token for days after upstream stopped
+ * honouring it, so it is refused as malformed: failure memory, a 502 then 503s, never a stored
+ * token whose expiry cannot be trusted.
+ */
+export const MAX_UPSTREAM_LIFETIME_MS = 24 * 3600 * 1000;
+
+/**
  * Builds the IssuedToken a client returns, refusing one that is already expired on arrival (an `exp`
- * in the past, a non-positive `expires_in`): serving it would only fail at the caller.
+ * in the past, a non-positive `expires_in`): serving it would only fail at the caller; and one whose
+ * lifetime exceeds MAX_UPSTREAM_LIFETIME_MS. Clients pass the earlier of a readable JWS `exp` and
+ * the declared lifetime, so a readable `exp` within bounds always decides.
  */
 export const issuedToken = (
   token: IssuedToken,
@@ -18,6 +30,12 @@ export const issuedToken = (
     throw new UpstreamMalformedError(`${operation}: the issued token is already expired`, {
       upstreamStatus: response.status,
       details: { operation },
+    });
+  }
+  if (token.expiresAt - token.issuedAt > MAX_UPSTREAM_LIFETIME_MS) {
+    throw new UpstreamMalformedError(`${operation}: the issued token's lifetime exceeds 24 hours`, {
+      upstreamStatus: response.status,
+      details: { operation, lifetimeSeconds: Math.round((token.expiresAt - token.issuedAt) / 1000) },
     });
   }
   return token;

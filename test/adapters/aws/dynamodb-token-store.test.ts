@@ -109,6 +109,35 @@ const expectStoreUnavailable = async (
 };
 
 describe('DynamoDB token store', () => {
+  describe('list', () => {
+    it('follows LastEvaluatedKey across Query pages, so a credential with 1 MB+ of variants lists whole', async () => {
+      const first = keyOf('v000');
+      await store.acquireLease(first, INIT, lease('a'), { version: 0 });
+      await store.putToken(first, 'a', 0, sealedToken('x'));
+      const template = (await rawItem(first))!;
+      // 4 KB of padding each: 300 items are past a Query page's 1 MB limit.
+      const padding = { S: 'p'.repeat(4096) };
+      for (let i = 1; i < 300; i++) {
+        const sk = { S: template.sk!.S!.replace(/v000$/, `v${String(i).padStart(3, '0')}`) };
+        await dynamo.client.send(
+          new PutItemCommand({ TableName: tableName, Item: { ...template, sk, padding } }),
+        );
+      }
+      let queries = 0;
+      const counting = {
+        send: (command: unknown) => {
+          if (command instanceof QueryCommand) queries += 1;
+          return dynamo.client.send(command as QueryCommand);
+        },
+      } as unknown as DynamoDBClient;
+      const paged = makeDynamoDbTokenStore({ client: counting, tableName, mintHistoryMs: MINT_HISTORY_MS });
+      const listed = await paged.list(first.credentialId);
+      expect(listed).toHaveLength(300);
+      expect(new Set(listed.map((v) => v.key.variantId)).size).toBe(300);
+      expect(queries).toBeGreaterThan(1);
+    });
+  });
+
   describe('item layout', () => {
     it('stores the token only as an envelope: no plaintext in the raw item', async () => {
       const plaintext = `canvas-token-${randomBytes(24).toString('hex')}`;
