@@ -608,35 +608,43 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       return { token: first, tier: 'memory' };
     }
     const deadline = start + settings.maxWaitMs;
-    for (;;) {
-      const joined = join(state, needMs, signal);
-      const cycleNeedMs = state.cycleNeedMs ?? needMs;
-      try {
-        await joined;
-      } catch (error) {
-        // Availability first: a token that still covers the caller is served even when the table
-        // or upstream is failing.
-        const fallback = state.cached;
-        if (servable(fallback, needMs, clock.now())) return { token: fallback, tier: 'memory' };
-        // A refusal for a longer need than this caller's is not this caller's answer: try again
-        // with its own need (which starts a cycle for it if none runs).
-        if (
-          isBrokerError(error) &&
-          error.code === 'MIN_TTL_UNSATISFIABLE' &&
-          cycleNeedMs > needMs &&
-          clock.now() < deadline
-        ) {
-          continue;
+    // A variant this instance has seen has its item already: the touch goes alongside the table
+    // read instead of after it. A cold variant's item is created by the cycle, so it is touched after.
+    const early = first === undefined ? undefined : touchIfDue(state, start);
+    try {
+      for (;;) {
+        const joined = join(state, needMs, signal);
+        const cycleNeedMs = state.cycleNeedMs ?? needMs;
+        try {
+          await joined;
+        } catch (error) {
+          // Availability first: a token that still covers the caller is served even when the table
+          // or upstream is failing.
+          const fallback = state.cached;
+          if (servable(fallback, needMs, clock.now())) return { token: fallback, tier: 'memory' };
+          // A refusal for a longer need than this caller's is not this caller's answer: try again
+          // with its own need (which starts a cycle for it if none runs).
+          if (
+            isBrokerError(error) &&
+            error.code === 'MIN_TTL_UNSATISFIABLE' &&
+            cycleNeedMs > needMs &&
+            clock.now() < deadline
+          ) {
+            continue;
+          }
+          throw error;
         }
-        throw error;
+        const now = clock.now();
+        const token = state.cached;
+        if (servable(token, needMs, now)) {
+          await touchIfDue(state, now);
+          return { token, tier: state.source };
+        }
+        if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');
       }
-      const now = clock.now();
-      const token = state.cached;
-      if (servable(token, needMs, now)) {
-        await touchIfDue(state, now);
-        return { token, tier: state.source };
-      }
-      if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');
+    } finally {
+      // Whatever the answer, the touch has finished before it (nothing runs after a Lambda answers).
+      await early;
     }
   };
 
