@@ -45,8 +45,19 @@ export interface VariantState {
   source: Tier;
   /** One table-read/refresh cycle per variant per process; every waiting caller joins it. */
   cycle?: Promise<void>;
-  /** A stale token's renewal in the background, while the stale token keeps being served. */
-  background?: Promise<void>;
+  /** The need (ms of guaranteed life) the running cycle works for. */
+  cycleNeedMs?: number;
+  /**
+   * Callers waiting on the cycle. Each is woken after every table read of the cycle and checks its
+   * own need, so a caller the current token covers never waits for a longer need's refresh.
+   */
+  waiters?: Set<() => void>;
+  /**
+   * The guaranteed life a fresh token of this variant actually gets, learned from its real tokens:
+   * measured on arrival for this instance's own mints, from `expiresAt - issuedAt` for tokens read
+   * from the table. Undefined until the variant has had a token.
+   */
+  freshGuaranteeMs?: number;
   touchedAt?: number;
 }
 
@@ -100,6 +111,9 @@ const failureHold = (failure: FailureRecord): Hold => ({
   at: failure.at,
   ms: failure.holdMs,
 });
+
+/** A fresh token read from the table arrived at its minting instance a little after `issuedAt`. */
+const FRESH_ARRIVAL_SLACK_MS = 10_000;
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
@@ -162,6 +176,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     const { envelope: _sealed, ...record } = item.token;
     state.cached = { ...record, token, version: item.version, checkedAt: now };
     state.source = 'table';
+    // Another instance's mint: its arrival is unknown here, so the lifetime less the usual slack.
+    state.freshGuaranteeMs = timing.guaranteedMs(record, record.issuedAt) - FRESH_ARRIVAL_SLACK_MS;
   };
 
   const issue = async (
@@ -424,6 +440,35 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       cause,
     });
 
+  /**
+   * The most a caller may ask of this variant: what a fresh token gets, less a margin of cover. A
+   * need that a fresh token would meet for less than the refresh lead (at most half its life) is
+   * refused in advance: meeting it would cost a new mint every few seconds, and a need no fresh
+   * token meets would cost a mint per request. Either way, once the variant has had one token,
+   * such a need costs no upstream call at all. Undefined (no limit beyond the nominal one, checked
+   * at parse time) until the variant has had a token.
+   */
+  const ceilingMs = (state: VariantState): number | undefined => {
+    const fresh = state.freshGuaranteeMs;
+    if (fresh === undefined) return undefined;
+    return fresh - Math.min(settings.refreshLeadMs, Math.max(fresh, 0) / 2);
+  };
+
+  const unsatisfiable = (ceiling: number) =>
+    new MinTtlUnsatisfiableError(
+      `minTtlSeconds: a fresh token of this credential can guarantee at most ${Math.max(0, Math.floor(ceiling / 1000))} seconds`,
+    );
+
+  /** After this instance's own renewal: the fresh token's life as it arrived, clock offset included. */
+  const learnFresh = (state: VariantState): void => {
+    if (state.cached) state.freshGuaranteeMs = timing.guaranteedMs(state.cached, clock.now());
+  };
+
+  /** Wakes every waiter (each checks its own need against the token now in memory). */
+  const wake = (state: VariantState): void => {
+    for (const waiter of state.waiters ?? []) waiter();
+  };
+
   /** Reads the table, and refreshes or waits for whoever does, until a token covers `needMs`. */
   const runCycle = async (state: VariantState, needMs: number): Promise<void> => {
     const deadline = clock.now() + settings.maxWaitMs;
@@ -431,13 +476,24 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     for (;;) {
       const item = await store.read(state.key);
       await sync(state, item);
+      wake(state);
       const now = clock.now();
       if (servable(state.cached, needMs, now)) return;
+      const ceiling = ceilingMs(state);
+      if (ceiling !== undefined && needMs > ceiling) throw unsatisfiable(ceiling);
       if (item?.failure && !holds.passed(failureHold(item.failure))) {
         metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
         throw unavailable(holds.remainingMs(failureHold(item.failure)), item.failure.code);
       }
       if (item?.lease && !holds.passed(item.lease)) {
+        if (item.failure) {
+          // The variant is failing and another instance is retrying it (its failure hold has
+          // passed): the design promises callers with no valid token a fast 503, so nobody polls
+          // behind a retry that is likely doomed. A retry that succeeds serves the next request.
+          metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
+          const retryMs = Math.min(holds.remainingMs(item.lease), settings.upstreamTimeoutMs);
+          throw unavailable(retryMs, item.failure.code);
+        }
         if (now >= deadline) throw unavailable(holds.remainingMs(item.lease), 'REFRESH_IN_PROGRESS');
         const wait = Math.min(pollMs * (0.5 + random()), Math.max(deadline - now, 1));
         metrics.add('LeaseWait', wait, 'Milliseconds', { credentialId: state.key.credentialId });
@@ -446,55 +502,76 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         continue;
       }
       if ((await refresh(state, item)) === 'won') {
+        learnFresh(state);
+        wake(state);
         if (servable(state.cached, needMs, clock.now())) return;
         // Never mint again in a loop for a caller no fresh token can satisfy.
-        throw new MinTtlUnsatisfiableError(
-          'A freshly issued token does not live as long as minTtlSeconds asks.',
-        );
+        throw unsatisfiable(ceilingMs(state) ?? 0);
       }
       if (clock.now() >= deadline) throw unavailable(settings.leaseMs, 'REFRESH_IN_PROGRESS');
     }
   };
 
+  /**
+   * Waits on the variant's cycle (starting one for `needMs` if none runs) until the token in memory
+   * covers `needMs` or the cycle ends.
+   */
   const join = (state: VariantState, needMs: number, signal?: AbortSignal): Promise<void> => {
     if (!state.cycle) {
+      state.cycleNeedMs = needMs;
       state.cycle = runCycle(state, needMs).finally(() => {
         state.cycle = undefined;
+        state.cycleNeedMs = undefined;
       });
     }
-    if (!signal) return state.cycle;
-    // The caller may stop waiting; the cycle itself goes on for everyone else.
+    const cycle = state.cycle;
+    state.waiters ??= new Set();
+    const waiters = state.waiters;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      state.cycle?.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      const done = () => {
+        waiters.delete(check);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const check = () => {
+        if (!servable(state.cached, needMs, clock.now())) return;
+        done();
+        resolve();
+      };
+      // The caller may stop waiting; the cycle itself goes on for everyone else.
+      const onAbort = () => {
+        done();
+        reject(signal?.reason);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters.add(check);
+      cycle.then(
+        () => {
+          done();
+          resolve();
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
     });
   };
 
-  const startBackgroundRenewal = (state: VariantState): void => {
-    if (state.cycle || state.background) return;
-    state.background = (async () => {
-      await renew(state, await store.read(state.key), false);
-    })()
+  /**
+   * Records recent use for the pre-warm, inside the request: on Lambda nothing may run after the
+   * answer (the instance is frozen, the write would be lost and the pre-warm would think the
+   * variant idle). At most once per `touchIntervalMs` per variant per instance, so it costs one
+   * small write per variant every few minutes; a failure is logged and never fails the request.
+   */
+  const touchIfDue = async (state: VariantState, now: number): Promise<void> => {
+    if (state.touchedAt !== undefined && now - state.touchedAt < settings.touchIntervalMs) return;
+    state.touchedAt = now;
+    await store
+      .touch(state.key, now)
       .catch((error: unknown) =>
-        logger.warn('background renewal failed', { ...log(state), error: describe(error) }),
-      )
-      .finally(() => {
-        state.background = undefined;
-      });
-  };
-
-  const afterServe = (state: VariantState, token: CachedToken, now: number): void => {
-    if (now >= token.refreshAt) startBackgroundRenewal(state);
-    if (state.touchedAt === undefined || now - state.touchedAt >= settings.touchIntervalMs) {
-      state.touchedAt = now;
-      store
-        .touch(state.key, now)
-        .catch((error: unknown) =>
-          logger.warn('lastUsedAt not written', { ...log(state), error: describe(error) }),
-        );
-    }
+        logger.warn('lastUsedAt not written', { ...log(state), error: describe(error) }),
+      );
   };
 
   const renew = async (
@@ -508,36 +585,66 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     if (!force && state.cached && now < state.cached.refreshAt) return 'skipped';
     if (item?.lease && !holds.passed(item.lease)) return 'skipped';
     if (!force && item?.failure && !holds.passed(failureHold(item.failure))) return 'skipped';
-    // A stale token's background renewal or the pre-warm waits out a throttle quietly.
+    // The pre-warm (or a forced renewal's caller) waits out a throttle quietly.
     if (!force && heldLocally(state.key.credentialId)) return 'skipped';
-    return (await refresh(state, item)) === 'won' ? 'renewed' : 'skipped';
+    if ((await refresh(state, item)) !== 'won') return 'skipped';
+    learnFresh(state);
+    return 'renewed';
   };
 
+  /**
+   * A stale token (past `refreshAt`, still servable) is served as it is and NOT renewed here: a
+   * renewal started after the answer would run on a frozen Lambda instance (holding its lease
+   * while frozen), and one finished before the answer would make this caller wait for upstream.
+   * Renewal ahead of expiry is the pre-warm's job (every minute on AWS, a timer in local mode),
+   * which has three or more runs inside the refresh lead; a token nobody renewed in time is
+   * renewed by the first caller it no longer covers, in that caller's request.
+   */
   const obtain = async (state: VariantState, needMs: number, signal?: AbortSignal): Promise<Served> => {
     const start = clock.now();
     const first = state.cached;
     if (servable(first, needMs, start) && start - first.checkedAt < settings.memoryRecheckMs) {
-      afterServe(state, first, start);
+      await touchIfDue(state, start);
       return { token: first, tier: 'memory' };
     }
     const deadline = start + settings.maxWaitMs;
-    for (;;) {
-      try {
-        await join(state, needMs, signal);
-      } catch (error) {
-        // Availability first: a token that still covers the caller is served even when the table
-        // or upstream is failing.
-        const fallback = state.cached;
-        if (servable(fallback, needMs, clock.now())) return { token: fallback, tier: 'memory' };
-        throw error;
+    // A variant this instance has seen has its item already: the touch goes alongside the table
+    // read instead of after it. A cold variant's item is created by the cycle, so it is touched after.
+    const early = first === undefined ? undefined : touchIfDue(state, start);
+    try {
+      for (;;) {
+        const joined = join(state, needMs, signal);
+        const cycleNeedMs = state.cycleNeedMs ?? needMs;
+        try {
+          await joined;
+        } catch (error) {
+          // Availability first: a token that still covers the caller is served even when the table
+          // or upstream is failing.
+          const fallback = state.cached;
+          if (servable(fallback, needMs, clock.now())) return { token: fallback, tier: 'memory' };
+          // A refusal for a longer need than this caller's is not this caller's answer: try again
+          // with its own need (which starts a cycle for it if none runs).
+          if (
+            isBrokerError(error) &&
+            error.code === 'MIN_TTL_UNSATISFIABLE' &&
+            cycleNeedMs > needMs &&
+            clock.now() < deadline
+          ) {
+            continue;
+          }
+          throw error;
+        }
+        const now = clock.now();
+        const token = state.cached;
+        if (servable(token, needMs, now)) {
+          await touchIfDue(state, now);
+          return { token, tier: state.source };
+        }
+        if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');
       }
-      const now = clock.now();
-      const token = state.cached;
-      if (servable(token, needMs, now)) {
-        afterServe(state, token, now);
-        return { token, tier: state.source };
-      }
-      if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');
+    } finally {
+      // Whatever the answer, the touch has finished before it (nothing runs after a Lambda answers).
+      await early;
     }
   };
 

@@ -31,6 +31,7 @@ import {
   loadOrCreateLocalKeyPair,
   writeLocalCredentials,
 } from './local-credentials-file.ts';
+import { startPrewarmTimer } from './prewarm-timer.ts';
 import { type LocalAccessKey, makeSigV4Verifier } from './sigv4-verifier.ts';
 import { DEFAULT_LOCAL_PRINCIPAL_ARN, startLocalApi } from './start-local-api.ts';
 
@@ -87,6 +88,8 @@ const SECRET_IDS = {
 } as const;
 const LOCAL_USER_AGENT = `${USER_AGENT} (local mode)`;
 const SECRET_CACHE_MS = 60_000;
+/** The construct's default pre-warm schedule: every minute. */
+const LOCAL_PREWARM_MS = 60_000;
 
 const readJsonFile = async (path: string, what: string): Promise<unknown> => {
   let text: string;
@@ -271,6 +274,9 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
       instanceId: `local-${randomUUID().slice(0, 8)}`,
     });
     const handler = makeTokenApiHandler({ broker, logger });
+    // No EventBridge here: stale tokens are renewed by this timer, as the pre-warm does on AWS.
+    const prewarmTimer = startPrewarmTimer({ prewarm: broker.prewarm, intervalMs: LOCAL_PREWARM_MS, logger });
+    cleanups.push(() => prewarmTimer.stop());
 
     const keyPair = await loadOrCreateLocalKeyPair(credentialsPath);
     const verifier = makeSigV4Verifier({

@@ -110,16 +110,31 @@ describe('getToken', () => {
     expect(upstream.calls.mint).toBe(2);
   });
 
-  it('serves a stale token at once and renews it in the background', async () => {
-    const { broker, upstream, clock } = setup();
+  it('serves a stale token at once and leaves its renewal to the pre-warm, starting nothing after the answer', async () => {
+    const { broker, upstream, clock, store } = setup();
     const first = await broker.getToken(ALICE, { credentialId: 'dap' });
     clock.advance(56 * MIN); // past refreshAt (55 min), still servable (59 min)
     const stale = await broker.getToken(ALICE, { credentialId: 'dap' });
     expect(stale.token).toBe(first.token);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(upstream.calls.mint).toBe(2);
+    expect(upstream.calls.mint).toBe(1);
+    const [item] = await store.list('dap');
+    expect(item?.lease).toBeUndefined();
+    expect(item?.lastUsedAt).toBe(clock.now());
+    expect(await broker.prewarm()).toMatchObject({ refreshed: 1 });
     const renewed = await broker.getToken(ALICE, { credentialId: 'dap' });
     expect(renewed.token).not.toBe(first.token);
+    expect(upstream.calls.mint).toBe(2);
+  });
+
+  it('renews a token nobody renewed in time in the request of the first caller it no longer covers', async () => {
+    const { broker, upstream, clock } = setup();
+    const first = await broker.getToken(ALICE, { credentialId: 'dap' });
+    clock.advance(59 * MIN + 1);
+    const served = await broker.getToken(ALICE, { credentialId: 'dap' });
+    expect(served.token).not.toBe(first.token);
+    expect(served.tier).toBe('upstream');
+    expect(upstream.calls.mint).toBe(2);
   });
 
   it('never serves a token past its guaranteed life', async () => {
@@ -201,15 +216,17 @@ describe('failure memory', () => {
     await broker.getToken(ALICE, { credentialId: 'dap' });
     clock.advance(56 * MIN);
     upstream.failNext(new UpstreamRetryableError('429', { upstreamStatus: 429, retryAfterSeconds: 120 }));
+    // The stale token's renewal (the pre-warm's job) fails; the valid token keeps being served.
+    expect(await broker.prewarm()).toMatchObject({ failed: 1 });
     for (let i = 0; i < 50; i++) {
       await expect(broker.getToken(ALICE, { credentialId: 'dap' })).resolves.toBeDefined();
-      await new Promise((resolve) => setImmediate(resolve));
+      expect(await broker.prewarm()).toMatchObject({ refreshed: 0, failed: 0 });
+      clock.advance(1_000);
     }
     // One failed attempt, then nothing before Retry-After (120 s) has passed.
     expect(upstream.calls.mint).toBe(2);
-    clock.advance(121_000);
-    await broker.getToken(ALICE, { credentialId: 'dap' });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(71_000);
+    expect(await broker.prewarm()).toMatchObject({ refreshed: 1 });
     expect(upstream.calls.mint).toBe(3);
   });
 

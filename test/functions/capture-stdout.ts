@@ -10,9 +10,9 @@ export interface CapturedStdout {
 
 /**
  * Captures what a function prints (Powertools JSON logs and EMF metrics go to stdout) without
- * echoing it, so a test can parse and scan it. Held for a whole file, through teardown: the broker
- * writes `lastUsedAt` in the background, and a write still in flight when the test table stops
- * logs a (harmless) warning that belongs to this file's output, not the runner's.
+ * echoing it, so a test can parse and scan it. Held for a whole file, through teardown, so any
+ * line a teardown makes (a store call failing as the test table stops) belongs to this file's
+ * output, not the runner's.
  */
 export const captureStdout = (): CapturedStdout => {
   const lines: string[] = [];

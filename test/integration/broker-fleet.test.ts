@@ -182,13 +182,14 @@ describe.each(FAULTS)('upstream down ($name)', ({ fault, retryAfter }) => {
     await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
     expect((await f.control('/__sim/faults', { endpoint: '*', ...fault })).status).toBe(204);
 
-    base.advance(56 * MIN); // stale: renewal attempts fail, the valid token keeps being served
+    base.advance(56 * MIN); // stale: the pre-warm's renewal attempts fail, the valid token keeps being served
     for (let i = 0; i < 40; i++) {
       await expect(f.brokers[i % 2]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
         credentialId: 'dap',
       });
+      // The pre-warm (every minute on AWS) is what renews a stale token; callers never leave work behind.
+      if (i % 20 === 0) await f.brokers[(i + 1) % 2]!.prewarm();
       base.advance(1_000);
-      await new Promise((resolve) => setTimeout(resolve, 2));
     }
 
     base.advance(5 * MIN); // past the guaranteed life: nothing valid left
@@ -216,6 +217,43 @@ describe.each(FAULTS)('upstream down ($name)', ({ fault, retryAfter }) => {
     }
     expect(attempts).toBeGreaterThanOrEqual(1);
     expect(attempts).toBeLessThanOrEqual(budget + 2);
+  });
+
+  it('answers a caller with no valid token at once while another instance retries the failing upstream', async () => {
+    const base = makeFakeClock(Date.now());
+    fleet = await startFleet({
+      instances: 2,
+      clocks: [base, base],
+      simulatorNow: base.now,
+      upstreamTimeoutMs: 300,
+      random: () => 0.5,
+    });
+    const f = fleet;
+    await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    expect((await f.control('/__sim/faults', { endpoint: '*', ...fault })).status).toBe(204);
+    base.advance(61 * MIN); // expired
+    await expect(f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' })).rejects.toMatchObject({
+      code: 'TOKEN_UNAVAILABLE',
+    });
+    base.advance(DEFAULT_SETTINGS.backoffCapMs + MIN); // the failure hold has passed
+    // Another instance (or a slow, earlier renewal) now holds the lease for its retry.
+    const key = { credentialId: 'dap', variantId: variantId({}) };
+    const [item] = await f.store.list('dap');
+    const lease = { id: 'retrying', owner: 'other', at: base.now(), ms: DEFAULT_SETTINGS.leaseMs };
+    expect(
+      await f.store.acquireLease(key, { kind: 'identity-service', params: {} }, lease, {
+        version: item!.version,
+        failureId: item!.failure!.id,
+      }),
+    ).toBe(true);
+    const before = (await calls(f))['ids-login']!;
+    const start = base.now();
+    const error = await f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
+    // No polling behind the retry (polls move the broker clock) and no upstream call of its own.
+    expect(base.now() - start).toBeLessThan(1_000);
+    expect(error).toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
+    expect((error as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect((await calls(f))['ids-login']).toBe(before);
   });
 });
 

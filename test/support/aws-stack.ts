@@ -27,9 +27,9 @@ export interface AwsStack {
   /** Sets `env` on process.env (the SDK reads endpoints and credentials from there). */
   apply(): void;
   /**
-   * Resolves once every served variant of the credential has its `lastUsedAt`: the broker writes
-   * it in the background after serving, and stopping the table under that write would only log a
-   * warning. Bounded: gives up after `maxPolls` reads.
+   * Resolves once every served variant of the credential has its `lastUsedAt`. The broker writes it
+   * inside the request (nothing runs after a Lambda answers), so the first read normally shows it;
+   * the polls only guard teardown against a regression. Bounded: gives up after `maxPolls` reads.
    */
   settled(credentialId: string, maxPolls?: number): Promise<boolean>;
   stop(): Promise<void>;
