@@ -37,7 +37,7 @@ export interface Rs256KeyHolder {
 export interface AssertionSigner {
   readonly keyRef: string;
   /** A compact JWS with header `{alg:"RS256",typ:"JWT",kid}` over `claims`. */
-  sign(claims: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<string>;
+  sign(claims: object, signal?: AbortSignal): Promise<string>;
   publicJwk(signal?: AbortSignal): Promise<SigningJwk>;
 }
 
@@ -45,10 +45,8 @@ const base64url = (bytes: Uint8Array | string): string =>
   (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes)).toString('base64url');
 
 /** `BASE64URL(header) '.' BASE64URL(payload)`, the bytes RFC 7515 section 5.1 says are signed. */
-export const jwsSigningInput = (
-  header: Readonly<Record<string, unknown>>,
-  claims: Readonly<Record<string, unknown>>,
-): string => `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+export const jwsSigningInput = (header: Readonly<Record<string, unknown>>, claims: object): string =>
+  `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
 
 /**
  * Builds the signer from a key holder. The header's `kid` comes from the holder's public key,
