@@ -112,6 +112,7 @@ const BROKER_CODES: Readonly<Record<ErrorCode, true>> = {
   DECRYPT_FAILED: true,
   ENCRYPT_FAILED: true,
   CIPHER_UNAVAILABLE: true,
+  SIGNING_FAILED: true,
   CONFIG_INVALID: true,
   INTERNAL: true,
 };

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'DECRYPT_FAILED'
   | 'ENCRYPT_FAILED'
   | 'CIPHER_UNAVAILABLE'
+  // Assertion signing key (lti-advantage): the key cannot sign at all (disabled, missing, denied)
+  | 'SIGNING_FAILED'
   // Configuration and everything else
   | 'CONFIG_INVALID'
   | 'INTERNAL';
@@ -197,6 +199,12 @@ export class EncryptionFailedError extends BrokerError {
 export class CipherUnavailableError extends BrokerError {
   constructor(message: string, options?: Opts) {
     super('CIPHER_UNAVAILABLE', message, options);
+  }
+}
+/** The assertion signing key cannot sign (disabled, deleted, access denied, wrong key usage): not retried. */
+export class SigningFailedError extends BrokerError {
+  constructor(message: string, options?: Opts) {
+    super('SIGNING_FAILED', message, options);
   }
 }
 export class ConfigInvalidError extends BrokerError {

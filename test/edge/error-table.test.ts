@@ -32,6 +32,7 @@ const EXPECTED: Record<ErrorCode, [status: number, publicCode: ErrorCode]> = {
   SECRET_MALFORMED: [500, 'INTERNAL'],
   DECRYPT_FAILED: [500, 'INTERNAL'],
   ENCRYPT_FAILED: [500, 'INTERNAL'],
+  SIGNING_FAILED: [500, 'INTERNAL'],
   CONFIG_INVALID: [500, 'INTERNAL'],
   INTERNAL: [500, 'INTERNAL'],
 };
