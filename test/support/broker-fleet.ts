@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeDynamoDbClient } from '../../shared/adapters/aws/dynamodb-client.ts';
 import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token-store.ts';
+import { observeServerDate } from '../../shared/adapters/aws/observe-server-date.ts';
 import { makeUpstreamClient } from '../../shared/adapters/http/make-upstream-client.ts';
 import { makeFileSecretSource } from '../../shared/adapters/local/file-secret-source.ts';
 import { makeLocalEnvelopeCipher } from '../../shared/adapters/local/local-envelope-cipher.ts';
@@ -12,6 +14,7 @@ import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
 import type { Clock } from '../../shared/core/clock.ts';
+import { type ClockOffsetEstimator, makeClockOffsetEstimator } from '../../shared/core/clock-offset.ts';
 import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { Logger, Metrics } from '../../shared/core/telemetry.ts';
@@ -43,12 +46,16 @@ export interface FleetOptions {
   readonly metrics?: Metrics;
   /** Extra simulator options (e.g. a broken `identityExpiresIn`). */
   readonly simulator?: Omit<SimulatorOptions, 'port' | 'now'>;
+  /** The transport of instance `i`'s upstream clients (default: the global fetch). */
+  readonly fetchFor?: (instance: number) => typeof fetch;
 }
 
 export interface Fleet {
   readonly sim: RunningSimulator;
   readonly brokers: readonly Broker[];
   readonly store: TokenStore;
+  /** Each instance's clock-offset estimator (fed by its own table and upstream responses). */
+  readonly offsets: readonly ClockOffsetEstimator[];
   readonly dynamo: TestDynamo;
   readonly tableName: string;
   /** Writes the simulator's current seeds into the secrets file (a new secret version). */
@@ -89,13 +96,36 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   await syncSecrets();
 
   const credentials = (options.credentials ?? simulatorCredentials)(sim.url);
+  const region = await dynamo.client.config.region();
+  const universe = options.simulatorNow;
+  const offsets: ClockOffsetEstimator[] = [];
+  const clients: { destroy(): void }[] = [];
 
   const brokers = Array.from({ length: options.instances }, (_, i) => {
     const clock = options.clocks?.[i] ?? systemClock;
+    // Each instance has its own table client, as separate Lambda instances do, so the offset
+    // estimator sees the table's Date against this instance's clock.
+    const offset = makeClockOffsetEstimator();
+    offsets.push(offset);
+    const client = makeDynamoDbClient({
+      endpoint: dynamo.endpoint,
+      region,
+      timeoutMs: 5_000,
+      ...(dynamo.credentials ? { credentials: dynamo.credentials } : {}),
+    });
+    clients.push(client);
+    // dynalite (or DYNAMODB_ENDPOINT) stamps Date from the wall clock. When the test runs the world
+    // on a fake clock (`simulatorNow`), the table's Date is restamped with that clock at arrival,
+    // the second a server on the test's timeline would have sent: the bound it gives stays true.
+    observeServerDate(client, clock, (sample) =>
+      offset.observe(universe ? { ...sample, serverDate: Math.floor(universe() / 1000) * 1000 } : sample),
+    );
+    const instanceStore = makeDynamoDbTokenStore({ client, tableName, mintHistoryMs: 86_400_000 });
+    const fetchImpl = options.fetchFor?.(i);
     return makeBroker({
       credentials,
       policy: POLICY,
-      store,
+      store: instanceStore,
       secrets: makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
         clock,
         maxAgeMs: options.secretMaxAgeMs ?? 300_000,
@@ -106,8 +136,11 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
           clock,
           timeoutMs: options.upstreamTimeoutMs ?? 5_000,
           userAgent: 'canvas-credential-broker/test',
+          observeDate: offset.observe,
+          ...(fetchImpl ? { fetch: fetchImpl } : {}),
         }),
       clock,
+      clockOffset: offset,
       settings: options.settings,
       ...(options.random ? { random: options.random } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
@@ -120,6 +153,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     sim,
     brokers,
     store,
+    offsets,
     dynamo,
     tableName,
     syncSecrets,
@@ -130,6 +164,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }),
     stop: async () => {
+      for (const client of clients) client.destroy();
       await sim.stop();
       await dynamo.stop();
       await rm(dir, { recursive: true, force: true });
