@@ -55,7 +55,7 @@ export interface BrokerSettings {
 }
 
 export const DEFAULT_SETTINGS: BrokerSettings = {
-  clockSkewToleranceMs: 2_000,
+  clockSkewToleranceMs: 1_500,
   refreshLeadMs: 240_000,
   refreshJitterMs: 60_000,
   leaseMs: 40_000,

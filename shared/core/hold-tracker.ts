@@ -4,8 +4,7 @@ export interface Hold {
   readonly id: string;
   /**
    * When the hold started, in the writer's true time: a lease is stamped with the writer's
-   * `latest()` (so it never ends early for anyone), a failure with its `earliest()` (so a
-   * Retry-After counted from it is always enough).
+   * `latest()` (so it never ends early for anyone), a failure with its estimate `now()`.
    */
   readonly at: number;
   /** How long it holds, as written (capped when read). */
@@ -19,6 +18,8 @@ export interface HoldCaps {
   readonly leaseMs: number;
   /** The longest failure hold any instance writes (backoff cap, Retry-After cap). */
   readonly failureMs: number;
+  /** The widest uncertainty any bounded instance has (`clockSkewToleranceMs`). */
+  readonly uncertaintyMs: number;
 }
 
 /**
@@ -26,9 +27,13 @@ export interface HoldCaps {
  * measured time (`TrueTime`), with two rules of which the earlier wins:
  *
  * - By the writer's stamp: a lease has passed once true time is surely beyond `at + ms` (this
- *   instance's earliest possible now); a failure hold once true time may be beyond it (latest
- *   possible now). A lease is a safety rule (one refresh at a time) and must never end early; a
- *   failure hold is a backoff, and its Retry-After must never be too short.
+ *   instance's earliest possible now), because a lease is a safety rule (one refresh at a time)
+ *   and must never end early. A failure hold is a backoff: it has passed once this instance's
+ *   estimate is beyond `at + ms`, so with equally measured clocks it lasts exactly `ms`, and at
+ *   worst ends the two instances' uncertainties early.
+ * - Retry-After: the failure hold has passed on every bounded instance once true time is beyond
+ *   `at + ms + tolerance` (another instance's estimate is off by at most the tolerance); true time
+ *   is now at least `now − uncertainty`, so that is the wait.
  * - By this instance's own clock: `ms` after it first saw the hold's id (its own writes are
  *   registered when written). Elapsed local time needs no offset, so this never ends a hold early,
  *   and it bounds a hold whose stamp is garbage (a far-future `at`).
@@ -70,7 +75,7 @@ export const makeHoldTracker = (time: TrueTime, caps: HoldCaps): HoldTracker => 
   const remainingMs = (hold: Hold): number => {
     const ms = cappedMs(hold);
     const byOwnClock = seenAt(hold) + ms - time.local.now();
-    const now = hold.kind === 'failure' ? time.latest() : time.earliest();
+    const now = hold.kind === 'failure' ? time.now() : time.earliest();
     // Unbounded: NaN/Infinity here; only the own-clock rule then applies.
     const byWriter = hold.at + ms - now;
     const byWriterClock = Number.isFinite(byWriter) ? byWriter : Number.POSITIVE_INFINITY;
@@ -80,9 +85,7 @@ export const makeHoldTracker = (time: TrueTime, caps: HoldCaps): HoldTracker => 
   const retryAfterMs = (hold: Hold): number => {
     const ms = cappedMs(hold);
     const local = Math.max(0, remainingMs(hold));
-    // Another instance passes it by the writer's stamp once true time is beyond `at + ms`; true
-    // time now is at least `earliest()`.
-    const everywhere = hold.at + ms - time.earliest();
+    const everywhere = hold.at + ms + caps.uncertaintyMs - time.earliest();
     if (!Number.isFinite(everywhere)) return Math.max(local, ms);
     // A garbage stamp is bounded by every instance's own-clock rule instead.
     return Math.min(Math.max(local, everywhere, 0), Math.max(local, caps.failureMs));

@@ -58,6 +58,11 @@ export interface Fleet {
   readonly offsets: readonly ClockOffsetEstimator[];
   readonly dynamo: TestDynamo;
   readonly tableName: string;
+  /**
+   * Resolves once no instance has a table call, secret read, cipher call or upstream request in flight (checked over a few
+   * event-loop turns): the background work a served request left behind has finished.
+   */
+  idle(): Promise<void>;
   /** Writes the simulator's current seeds into the secrets file (a new secret version). */
   syncSecrets(): Promise<void>;
   control(path: string, body?: unknown, method?: string): Promise<Response>;
@@ -99,6 +104,22 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
   const region = await dynamo.client.config.region();
   const universe = options.simulatorNow;
   const offsets: ClockOffsetEstimator[] = [];
+  let inFlight = 0;
+  const tracked = <T>(work: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    return work().finally(() => {
+      inFlight--;
+    });
+  };
+  const track = <T extends object>(inner: T): T =>
+    new Proxy(inner, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function'
+          ? (...args: unknown[]) => tracked(() => value.apply(target, args))
+          : value;
+      },
+    });
   const clients: { destroy(): void }[] = [];
 
   const brokers = Array.from({ length: options.instances }, (_, i) => {
@@ -120,24 +141,25 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     observeServerDate(client, clock, (sample) =>
       offset.observe(universe ? { ...sample, serverDate: Math.floor(universe() / 1000) * 1000 } : sample),
     );
-    const instanceStore = makeDynamoDbTokenStore({ client, tableName, mintHistoryMs: 86_400_000 });
-    const fetchImpl = options.fetchFor?.(i);
+    const instanceStore = track(makeDynamoDbTokenStore({ client, tableName, mintHistoryMs: 86_400_000 }));
+    const transport = options.fetchFor?.(i) ?? fetch;
+    const fetchImpl: typeof fetch = (input, init) => tracked(() => transport(input, init));
     return makeBroker({
       credentials,
       policy: POLICY,
       store: instanceStore,
-      secrets: makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
+      secrets: makeCachedSecretSource(track(makeFileSecretSource({ path: secretsPath })), {
         clock,
         maxAgeMs: options.secretMaxAgeMs ?? 300_000,
       }),
-      cipher: makeLocalEnvelopeCipher({ key, keyId: 'fleet' }),
+      cipher: track(makeLocalEnvelopeCipher({ key, keyId: 'fleet' })),
       upstreamFor: (credential) =>
         makeUpstreamClient(credential, {
           clock,
           timeoutMs: options.upstreamTimeoutMs ?? 5_000,
           userAgent: 'canvas-credential-broker/test',
           observeDate: offset.observe,
-          ...(fetchImpl ? { fetch: fetchImpl } : {}),
+          fetch: fetchImpl,
         }),
       clock,
       clockOffset: offset,
@@ -157,6 +179,13 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     dynamo,
     tableName,
     syncSecrets,
+    idle: async () => {
+      for (let quiet = 0, turns = 0; quiet < 3; turns++) {
+        if (turns > 100_000) throw new Error('the fleet never went idle');
+        await new Promise((resolve) => setImmediate(resolve));
+        quiet = inFlight === 0 ? quiet + 1 : 0;
+      }
+    },
     control: (path, body, method = 'POST') =>
       fetch(`${sim.url}${path}`, {
         method,
