@@ -282,29 +282,36 @@ describe('a refresh slower than the old 15 s lease, within its deadlines', () =>
 });
 
 describe('Retry-After after an upstream failure', () => {
-  it('is enough: a caller that waits it once is served by another instance', async () => {
-    const base = makeFakeClock(Date.now());
-    fleet = await startFleet({
-      instances: 2,
-      clocks: [skewed(base, -5 * MIN), skewed(base, 5 * MIN)],
-      simulatorNow: base.now,
-      random: () => 0.5,
-    });
-    const f = fleet;
-    expect(
-      (await f.control('/__sim/faults', { endpoint: 'ids-login', kind: 'status', status: 503, times: 1 }))
-        .status,
-    ).toBe(204);
-    const error = await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
-    const retryAfter = (error as { retryAfterSeconds: number }).retryAfterSeconds;
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    base.advance(retryAfter * 1000);
-    await expect(f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
-      tier: 'upstream',
-    });
-    expect((await calls(f))['ids-login']).toBe(2);
-  });
+  it.each([
+    { writer: 0, reader: 0 },
+    { writer: 5 * MIN, reader: -5 * MIN },
+    { writer: -5 * MIN, reader: 5 * MIN },
+  ])(
+    'is enough: waited once, another instance serves (clocks $writer ms and $reader ms off)',
+    async ({ writer, reader }) => {
+      const base = makeFakeClock(Date.now());
+      fleet = await startFleet({
+        instances: 2,
+        clocks: [skewed(base, writer), skewed(base, reader)],
+        simulatorNow: base.now,
+        random: () => 0.5,
+      });
+      const f = fleet;
+      expect(
+        (await f.control('/__sim/faults', { endpoint: 'ids-login', kind: 'status', status: 503, times: 1 }))
+          .status,
+      ).toBe(204);
+      const error = await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
+      const retryAfter = (error as { retryAfterSeconds: number }).retryAfterSeconds;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      base.advance(retryAfter * 1000);
+      await expect(f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
+        tier: 'upstream',
+      });
+      expect((await calls(f))['ids-login']).toBe(2);
+    },
+  );
 });
 
 const FAULTS = [

@@ -181,8 +181,9 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     syncSecrets,
     idle: async () => {
       for (let quiet = 0, turns = 0; quiet < 3; turns++) {
-        if (turns > 100_000) throw new Error('the fleet never went idle');
-        await new Promise((resolve) => setImmediate(resolve));
+        // A hung upstream holds a request until its deadline: wait on timers, not just turns.
+        if (turns > 20_000) throw new Error('the fleet never went idle');
+        await new Promise((resolve) => setTimeout(resolve, 1));
         quiet = inFlight === 0 ? quiet + 1 : 0;
       }
     },
