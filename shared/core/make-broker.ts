@@ -9,9 +9,15 @@ import type {
   VariantState as VariantStateName,
   VariantSummary,
 } from './broker.ts';
-import { type BrokerSettings, DEFAULT_SETTINGS } from './broker-settings.ts';
+import {
+  type BrokerSettings,
+  DEFAULT_SETTINGS,
+  type RefreshDeadlines,
+  validateSettings,
+} from './broker-settings.ts';
 import { type CallerPolicy, isAllowed } from './caller-policy.ts';
 import type { Clock } from './clock.ts';
+import type { ClockOffsetEstimator } from './clock-offset.ts';
 import type { Caller, CredentialConfig, NormalizedParams } from './credential.ts';
 import type { EnvelopeCipher } from './envelope-cipher.ts';
 import { BadRequestError, isBrokerError, MinTtlUnsatisfiableError, PolicyDeniedError } from './errors.ts';
@@ -21,6 +27,7 @@ import { type Logger, type Metrics, noopLogger, noopMetrics } from './telemetry.
 import { makeTokenEngine, type VariantState } from './token-engine.ts';
 import type { StoredVariant, TokenStore } from './token-store.ts';
 import { makeTokenTiming } from './token-timing.ts';
+import { makeTrueTime, trueClock } from './true-time.ts';
 import type { UpstreamClient } from './upstream-client.ts';
 import { variantId } from './variant-id.ts';
 
@@ -31,7 +38,16 @@ export interface BrokerDeps {
   readonly secrets: SecretSource;
   readonly cipher: EnvelopeCipher;
   readonly upstreamFor: (credential: CredentialConfig) => UpstreamClient;
+  /** This instance's own clock; the broker corrects it by `clockOffset`. */
   readonly clock: Clock;
+  /**
+   * Fed by the adapters with every response `Date` (HTTP clients, AWS SDK middleware). Absent,
+   * `clock` is taken as true within `clockSkewToleranceMs` (only for a clock that is the reference
+   * by construction, as in unit tests); every production composition passes one.
+   */
+  readonly clockOffset?: ClockOffsetEstimator;
+  /** The composition's AWS/secret/cipher deadlines; given, the lease and wait settings are checked against them. */
+  readonly refreshDeadlines?: RefreshDeadlines;
   readonly random?: () => number;
   readonly settings?: Partial<BrokerSettings>;
   readonly metrics?: Metrics;
@@ -45,15 +61,29 @@ const MAX_VARIANTS_PER_CREDENTIAL = 1_000;
 const TOKEN_SHA256 = /^[0-9a-f]{64}$/;
 /** Most variants one listing shows per credential (bounded answers, whatever the table holds). */
 const MAX_LISTED_VARIANTS = 100;
+/** The ClockOffset metric at most this often per instance (local clock). */
+const OFFSET_METRIC_INTERVAL_MS = 60_000;
 
 export const makeBroker = (deps: BrokerDeps): Broker => {
   const settings: BrokerSettings = { ...DEFAULT_SETTINGS, ...deps.settings };
   const random = deps.random ?? Math.random;
   const metrics = deps.metrics ?? noopMetrics;
   const logger = deps.logger ?? noopLogger;
-  const { clock, store, policy } = deps;
-  const timing = makeTokenTiming(settings, random);
-  const engine = makeTokenEngine({ ...deps, random, settings, timing, metrics, logger });
+  const { store, policy } = deps;
+  validateSettings(settings, deps.refreshDeadlines);
+  const time = makeTrueTime(deps.clock, deps.clockOffset, settings.clockSkewToleranceMs);
+  // Every rule of the core reads true time; only sleeping and elapsed-time checks use the local clock.
+  const clock = trueClock(time);
+  const timing = makeTokenTiming(settings, random, time);
+  const engine = makeTokenEngine({ ...deps, clock, time, random, settings, timing, metrics, logger });
+  let offsetPublishedAt = Number.NEGATIVE_INFINITY;
+  const publishOffset = () => {
+    const local = deps.clock.now();
+    if (local - offsetPublishedAt < OFFSET_METRIC_INTERVAL_MS) return;
+    offsetPublishedAt = local;
+    const offset = time.offsetMs();
+    if (offset !== undefined) metrics.add('ClockOffset', offset, 'Milliseconds');
+  };
   const credentials = new Map(deps.credentials.map((c) => [c.id, c]));
   /** Per credential: variant id → state. The no-parameter variant is looked up without hashing. */
   const variants = new Map<string, Map<string, VariantState>>();
@@ -217,6 +247,7 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     const needMs = parseMinTtl(credential, request.minTtlSeconds);
     const state = variantOf(credential, request.params);
     const { token, tier } = await engine.obtain(state, needMs, request.signal);
+    publishOffset();
     const now = clock.now();
     const served: ServedToken = {
       token: token.token,

@@ -15,7 +15,8 @@ export type MetricName =
   | 'PrewarmSkipped'
   | 'PrewarmFailed'
   | 'CanvasTokenRemainingLife'
-  | 'CanvasTokenLeftBehind';
+  | 'CanvasTokenLeftBehind'
+  | 'ClockOffset';
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'Seconds';
 

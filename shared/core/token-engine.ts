@@ -25,6 +25,7 @@ import type {
   VariantKey,
 } from './token-store.ts';
 import type { TokenTiming } from './token-timing.ts';
+import type { TrueTime } from './true-time.ts';
 import type { IssuedToken, UpstreamClient } from './upstream-client.ts';
 import { afterRefreshFailure, isThrottle } from './upstream-failure.ts';
 
@@ -66,7 +67,9 @@ export interface TokenEngineDeps {
   readonly secrets: SecretSource;
   readonly cipher: EnvelopeCipher;
   readonly upstreamFor: (credential: CredentialConfig) => UpstreamClient;
+  /** True time (the local clock corrected by the measured offset); `time` says how sure it is. */
   readonly clock: Clock;
+  readonly time: TrueTime;
   readonly random: () => number;
   readonly settings: BrokerSettings;
   readonly timing: TokenTiming;
@@ -110,21 +113,31 @@ const failureHold = (failure: FailureRecord): Hold => ({
   id: failure.id,
   at: failure.at,
   ms: failure.holdMs,
+  kind: 'failure',
 });
 
 /** A fresh token read from the table arrived at its minting instance a little after `issuedAt`. */
 const FRESH_ARRIVAL_SLACK_MS = 10_000;
+/** A credential hold is a failure hold (a backoff), timed as one. */
+const throttleHold = (hold: CredentialHold): Hold => ({ ...hold, kind: 'failure' });
+
+/** The longest upstream Retry-After honoured (backoff.ts), so the longest failure hold written. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   const { store, secrets, cipher, clock, settings, timing, metrics, logger, random } = deps;
-  const holds = makeHoldTracker(clock, settings.clockSkewToleranceMs);
+  const holds = makeHoldTracker(deps.time, {
+    leaseMs: settings.leaseMs,
+    failureMs: Math.max(settings.backoffCapMs, MAX_RETRY_AFTER_MS),
+    uncertaintyMs: settings.clockSkewToleranceMs,
+  });
   /** The live credential holds this instance last saw, one per configured credential at most. */
   const knownHolds = new Map<string, CredentialHold>();
   const heldLocally = (credentialId: string): boolean => {
     const hold = knownHolds.get(credentialId);
-    return hold !== undefined && !holds.passed(hold);
+    return hold !== undefined && !holds.passed(throttleHold(hold));
   };
   const upstreams = new Map<string, UpstreamClient>();
   const upstreamOf = (credential: CredentialConfig): UpstreamClient => {
@@ -229,7 +242,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       });
       return undefined;
     }
-    if (!stored || holds.passed(stored)) return undefined;
+    if (!stored || holds.passed(throttleHold(stored))) return undefined;
     knownHolds.set(id, stored);
     return stored;
   };
@@ -238,7 +251,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   const heldUnavailable = (state: VariantState, hold: CredentialHold) => {
     metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
     return new TokenUnavailableError('No valid token is available right now; try again later.', {
-      retryAfterSeconds: seconds(holds.remainingMs(hold)),
+      retryAfterSeconds: seconds(holds.retryAfterMs(throttleHold(hold))),
       details: { reason: 'CREDENTIAL_THROTTLED', heldFor: hold.code },
     });
   };
@@ -318,8 +331,11 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
 
   /** Takes the lease on exactly what `item` shows, renews, writes fenced. Throws upstream failures. */
   const refresh = async (state: VariantState, item: StoredVariant | undefined): Promise<Outcome> => {
+    // An instance that cannot bound its clock offset cannot prove its lease covers the work (true-time.ts).
+    if (!Number.isFinite(deps.time.uncertaintyMs())) throw unavailable(1_000, 'CLOCK_UNBOUNDED');
     const version = item?.version ?? 0;
-    const lease = { id: randomUUID(), owner: deps.instanceId, at: clock.now(), ms: settings.leaseMs };
+    // Stamped at the latest true time this could be, so no instance sees the lease end early.
+    const lease = { id: randomUUID(), owner: deps.instanceId, at: deps.time.latest(), ms: settings.leaseMs };
     // The hold is read alongside the lease, so an unheld credential (the usual case) waits no longer
     // than before; a held one gives the lease straight back. A hold written just after this read
     // costs at most one more throttled call.
@@ -340,6 +356,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       throw heldUnavailable(state, held);
     }
     if (!taken) return 'lost';
+    holds.register(lease);
     if (item?.lease) {
       metrics.add('LeaseTakeover', 1, 'Count', { credentialId: state.key.credentialId });
       logger.warn('took over an expired refresh lease', { ...log(state), previousOwner: item.lease.owner });
@@ -400,6 +417,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const failure = nextFailure(item?.failure, brokerError?.code ?? 'INTERNAL', holdMs, count);
       metrics.add('RefreshFailure', 1, 'Count', { credentialId: state.key.credentialId });
       logger.warn('refresh failed', { ...log(state), ...describeError(brokerError), count, holdMs });
+      holds.register(failureHold(failure));
       // Throttling holds the whole credential; other failures stay with this variant. Both writes
       // at once: the lease is released by the failure write, and nothing here may hold it longer.
       const throttled = brokerError !== undefined && isThrottle(brokerError);
@@ -424,7 +442,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       if (written) reportHealth(state, item?.failure, failure);
       if (brokerError && TRANSIENT.has(brokerError.code)) {
         throw new TokenUnavailableError('No valid token is available right now; try again later.', {
-          retryAfterSeconds: seconds(holdMs),
+          retryAfterSeconds: seconds(holds.retryAfterMs(failureHold(failure))),
           cause: error,
           details: { reason: brokerError.code },
         });
@@ -483,7 +501,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       if (ceiling !== undefined && needMs > ceiling) throw unsatisfiable(ceiling);
       if (item?.failure && !holds.passed(failureHold(item.failure))) {
         metrics.add('Unavailable', 1, 'Count', { credentialId: state.key.credentialId });
-        throw unavailable(holds.remainingMs(failureHold(item.failure)), item.failure.code);
+        throw unavailable(holds.retryAfterMs(failureHold(item.failure)), item.failure.code);
       }
       if (item?.lease && !holds.passed(item.lease)) {
         if (item.failure) {

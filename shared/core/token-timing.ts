@@ -1,5 +1,6 @@
 import type { BrokerSettings } from './broker-settings.ts';
 import { type CredentialConfig, NOMINAL_LIFETIME_SECONDS } from './credential.ts';
+import type { TrueTime } from './true-time.ts';
 import type { IssuedToken } from './upstream-client.ts';
 
 export interface Expiring {
@@ -10,9 +11,12 @@ export interface Expiring {
 const FRESH_TOKEN_SLACK_MS = 10_000;
 
 /**
- * The time rules of the lifecycle, in one place. A token is servable while its guaranteed life,
- * expiry minus the clock-skew tolerance minus now, covers what the caller asked for; so no instance
- * whose clock is within the tolerance ever serves a token that is expired on the upstream's clock.
+ * The time rules of the lifecycle, in one place. Expiries are on the upstream's timeline (the
+ * response `Date` anchors them, response-anchor.ts) and `now` is this instance's true time, so a
+ * token is servable while its guaranteed life, expiry minus the latest true time could be
+ * (`now + uncertainty`, measured), covers what the caller asked for. An instance that cannot bound
+ * its offset has infinite uncertainty and finds nothing servable. Renewal is scheduled against the
+ * worst accepted uncertainty (`clockSkewToleranceMs`), so it is the same on every instance.
  */
 export interface TokenTiming {
   guaranteedMs(token: Expiring, now: number): number;
@@ -22,8 +26,13 @@ export interface TokenTiming {
   maxGuaranteeMs(credential: CredentialConfig): number;
 }
 
-export const makeTokenTiming = (settings: BrokerSettings, random: () => number): TokenTiming => ({
-  guaranteedMs: (token, now) => token.expiresAt - settings.clockSkewToleranceMs - now,
+export const makeTokenTiming = (
+  settings: BrokerSettings,
+  random: () => number,
+  time?: Pick<TrueTime, 'uncertaintyMs'>,
+): TokenTiming => ({
+  guaranteedMs: (token, now) =>
+    token.expiresAt - (time ? time.uncertaintyMs() : settings.clockSkewToleranceMs) - now,
   refreshAt: (issued) => {
     const servableUntil = issued.expiresAt - settings.clockSkewToleranceMs;
     const jitter = (random() * 2 - 1) * settings.refreshJitterMs;

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createTokenTable } from '../adapters/aws/create-token-table.ts';
 import { makeDynamoDbClient } from '../adapters/aws/dynamodb-client.ts';
 import { makeDynamoDbTokenStore } from '../adapters/aws/dynamodb-token-store.ts';
+import { observeServerDate } from '../adapters/aws/observe-server-date.ts';
 import { makeUpstreamClient } from '../adapters/http/make-upstream-client.ts';
 import { makeFileSecretSource } from '../adapters/local/file-secret-source.ts';
 import { makeLocalEnvelopeCipher } from '../adapters/local/local-envelope-cipher.ts';
@@ -15,6 +16,7 @@ import { USER_AGENT } from '../config/user-agent.ts';
 import type { BrokerSettings } from '../core/broker-settings.ts';
 import { makeCachedSecretSource } from '../core/cached-secret-source.ts';
 import type { Clock } from '../core/clock.ts';
+import { makeClockOffsetEstimator } from '../core/clock-offset.ts';
 import type { CredentialConfig } from '../core/credential.ts';
 import { ConfigInvalidError } from '../core/errors.ts';
 import { makeBroker } from '../core/make-broker.ts';
@@ -232,6 +234,9 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     cleanups.push(async () => dynamoClient.destroy());
+    // As on AWS: the instance measures its clock offset from every response Date it receives.
+    const clockOffset = makeClockOffsetEstimator();
+    observeServerDate(dynamoClient, clock, clockOffset.observe);
     await createTokenTable(dynamoClient, TABLE_NAME);
     const store = makeDynamoDbTokenStore({
       client: dynamoClient,
@@ -255,6 +260,7 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
           clock,
           timeoutMs: settings.upstreamTimeoutMs,
           userAgent: LOCAL_USER_AGENT,
+          observeDate: clockOffset.observe,
         });
         upstreams.set(credential.id, client);
       }
@@ -269,6 +275,9 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
       cipher,
       upstreamFor,
       clock,
+      clockOffset,
+      // File secrets and the local AES cipher do no I/O worth a deadline; table calls 2 × 5 s.
+      refreshDeadlines: { secretReadMs: 1_000, cipherSealMs: 1_000, storeWriteMs: 10_000 },
       settings,
       logger,
       instanceId: `local-${randomUUID().slice(0, 8)}`,

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { makeDynamoDbClient } from '../adapters/aws/dynamodb-client.ts';
 import { makeDynamoDbTokenStore } from '../adapters/aws/dynamodb-token-store.ts';
+import { observeServerDate } from '../adapters/aws/observe-server-date.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { USER_AGENT } from '../config/user-agent.ts';
 import type { Broker } from '../core/broker.ts';
 import { makeCachedSecretSource } from '../core/cached-secret-source.ts';
 import type { Clock } from '../core/clock.ts';
+import { makeClockOffsetEstimator } from '../core/clock-offset.ts';
 import { makeBroker } from '../core/make-broker.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 import { makeLazyEnvelopeCipher } from './lazy-envelope-cipher.ts';
@@ -40,8 +42,13 @@ export interface AwsBrokerOptions {
 export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions): Broker => {
   const clock = options.clock ?? systemClock;
   const { settings } = env.config;
+  // One offset estimate per instance, fed by every response Date it receives (AWS and Instructure).
+  const clockOffset = makeClockOffsetEstimator();
+  const observe = clockOffset.observe;
+  const tableClient = makeDynamoDbClient({ region: env.region, timeoutMs: DYNAMODB_TIMEOUT_MS });
+  observeServerDate(tableClient, clock, observe);
   const store = makeDynamoDbTokenStore({
-    client: makeDynamoDbClient({ region: env.region, timeoutMs: DYNAMODB_TIMEOUT_MS }),
+    client: tableClient,
     tableName: env.tableName,
     mintHistoryMs: settings.mintHistoryMs,
   });
@@ -51,6 +58,7 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
       import('../adapters/aws/kms-envelope-cipher.ts'),
     ]);
     const client = makeKmsClient({ region: env.region, timeoutMs: KMS_TIMEOUT_MS });
+    observeServerDate(client, clock, observe);
     return makeKmsEnvelopeCipher({ client, keyArn: env.envelopeKeyArn, clock });
   });
   const secrets = makeCachedSecretSource(
@@ -59,9 +67,9 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
         import('../adapters/aws/secrets-manager-client.ts'),
         import('../adapters/aws/secrets-manager-secret-source.ts'),
       ]);
-      return makeSecretsManagerSecretSource({
-        client: makeSecretsManagerClient({ region: env.region, timeoutMs: SECRETS_TIMEOUT_MS }),
-      });
+      const client = makeSecretsManagerClient({ region: env.region, timeoutMs: SECRETS_TIMEOUT_MS });
+      observeServerDate(client, clock, observe);
+      return makeSecretsManagerSecretSource({ client });
     }),
     { clock, maxAgeMs: SECRET_MAX_AGE_MS },
   );
@@ -80,6 +88,7 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
             clock,
             timeoutMs: settings.upstreamTimeoutMs,
             userAgent: USER_AGENT,
+            observeDate: observe,
             ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           });
         },
@@ -87,6 +96,13 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
         { renewable: credential.kind === 'canvas-jwt' },
       ),
     clock,
+    clockOffset,
+    // Each AWS call has 2 attempts (sdk-deadlines.ts).
+    refreshDeadlines: {
+      secretReadMs: 2 * SECRETS_TIMEOUT_MS,
+      cipherSealMs: 2 * KMS_TIMEOUT_MS,
+      storeWriteMs: 2 * DYNAMODB_TIMEOUT_MS,
+    },
     logger: options.logger,
     metrics: options.metrics,
     instanceId: options.instanceId ?? randomUUID(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
+import { DEFAULT_SETTINGS } from '../../shared/core/broker-settings.ts';
 import {
   CredentialsRejectedError,
   StoreUnavailableError,
@@ -169,7 +170,8 @@ describe('a refresh whose access token is rejected', () => {
     await broker.getToken(ALICE, { credentialId: 'canvas-jwt' });
     secrets.set('canvas-secret', { accessToken: 'c2' });
     upstream.acceptOnly('c2', () => new CredentialsRejectedError('401', { upstreamStatus: 401 }));
-    clock.advance(59.5 * MIN);
+    // Past the guaranteed life (expiry minus the clock margin): the renewal is synchronous.
+    clock.advance(60 * MIN - DEFAULT_SETTINGS.clockSkewToleranceMs + 1);
     await expect(broker.getToken(ALICE, { credentialId: 'canvas-jwt' })).resolves.toMatchObject({
       tier: 'upstream',
     });

@@ -49,7 +49,7 @@ describe('callers waiting on one variant with different needs (over DynamoDB)', 
     clock.advance(50 * MIN);
     const [item] = await store.list('dap');
     // Another instance is refreshing, slowly: its lease is held for the whole lease duration.
-    const lease = { id: 'slow-holder', owner: 'other', at: clock.now(), ms: DEFAULT_SETTINGS.leaseMs };
+    const lease = { id: 'slow-holder', owner: 'other', at: clock.now(), ms: DEFAULT_SETTINGS.maxWaitMs / 2 }; // lapses within one wait
     expect(
       await store.acquireLease(DAP_KEY, { kind: 'identity-service', params: {} }, lease, {
         version: item!.version,

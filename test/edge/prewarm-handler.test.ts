@@ -12,7 +12,7 @@ describe('the pre-warm handler', () => {
   it('renews stale variants used recently and reports the counts in logs and metrics', async () => {
     const edge = makeEdgeBroker();
     await edge.broker.getToken({ arn: 'lambda-invoke', accountId: '' }, { credentialId: 'dap' });
-    edge.clock.advance(HOUR - 5 * 60_000);
+    edge.clock.advance(HOUR - 3 * 60_000);
     const handle = makePrewarmHandler(edge);
     const result = await handle(scheduledEvent());
     expect(result).toEqual({ ok: true, refreshed: 1, skipped: 0, failed: 0, failures: [] });
@@ -37,7 +37,7 @@ describe('the pre-warm handler', () => {
   it('reports one credential failure without failing the run', async () => {
     const edge = makeEdgeBroker();
     await edge.broker.getToken({ arn: 'lambda-invoke', accountId: '' }, { credentialId: 'dap' });
-    edge.clock.advance(HOUR - 5 * 60_000);
+    edge.clock.advance(HOUR - 3 * 60_000);
     edge.upstream.failNext(new UpstreamFatalError('400 from upstream'));
     const result = await makePrewarmHandler(edge)(scheduledEvent());
     expect(result.ok).toBe(false);

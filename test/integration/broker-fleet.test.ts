@@ -14,6 +14,28 @@ afterEach(async () => {
   fleet = undefined;
 });
 
+/** A transport whose first request waits until the test opens the gate (a holder mid-refresh). */
+const gatedFetch = () => {
+  let open!: () => void;
+  let reached!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const arrived = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let first = true;
+  const gated: typeof fetch = async (input, init) => {
+    if (first) {
+      first = false;
+      reached();
+      await opened;
+    }
+    return fetch(input, init);
+  };
+  return { fetch: gated, reached: arrived, open };
+};
+
 const calls = async (f: Fleet) =>
   ((await (await f.control('/__sim/stats', undefined, 'GET')).json()) as { calls: Record<string, number> })
     .calls;
@@ -98,7 +120,7 @@ describe('a fleet of broker instances over one table and one upstream', () => {
 });
 
 describe('lease holders that crash or pause', () => {
-  it('takes over a crashed holder lease within the lease duration, with exactly one extra mint', async () => {
+  it('takes over a crashed holder lease once it has passed, with one mint; meanwhile a caller gets 503 with Retry-After', async () => {
     const base = makeFakeClock(Date.now());
     fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now });
     const key = { credentialId: 'dap', variantId: variantId({}) };
@@ -107,9 +129,36 @@ describe('lease holders that crash or pause', () => {
       await fleet.store.acquireLease(key, { kind: 'identity-service', params: {} }, lease, { version: 0 }),
     ).toBe(true);
     const start = base.now();
+    // The lease outlasts one request's wait (maxWaitMs) by design: 503 rather than a gateway timeout.
+    const waited = await fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' }).catch(
+      (e: unknown) => e,
+    );
+    expect(waited).toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
+    expect(base.now() - start).toBeLessThanOrEqual(
+      DEFAULT_SETTINGS.maxWaitMs + DEFAULT_SETTINGS.pollMaxMs * 2,
+    );
+    base.set(start + DEFAULT_SETTINGS.leaseMs + DEFAULT_SETTINGS.clockSkewToleranceMs * 2);
     const served = await fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
     expect(served.tier).toBe('upstream');
-    expect(base.now() - start).toBeLessThanOrEqual(DEFAULT_SETTINGS.leaseMs + DEFAULT_SETTINGS.pollMaxMs * 2);
+    expect((await calls(fleet))['ids-login']).toBe(1);
+  });
+
+  it('caps a stored 10-day lease at the longest lease an instance writes', async () => {
+    const base = makeFakeClock(Date.now());
+    fleet = await startFleet({ instances: 1, clocks: [base], simulatorNow: base.now });
+    const key = { credentialId: 'dap', variantId: variantId({}) };
+    const hostile = { id: 'hostile', owner: 'buggy', at: base.now(), ms: 10 * 86_400_000 };
+    expect(
+      await fleet.store.acquireLease(key, { kind: 'identity-service', params: {} }, hostile, { version: 0 }),
+    ).toBe(true);
+    const start = base.now();
+    await expect(fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' })).rejects.toMatchObject({
+      code: 'TOKEN_UNAVAILABLE',
+    });
+    base.set(start + DEFAULT_SETTINGS.leaseMs + DEFAULT_SETTINGS.clockSkewToleranceMs * 2);
+    await expect(fleet.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
+      tier: 'upstream',
+    });
     expect((await calls(fleet))['ids-login']).toBe(1);
   });
 
@@ -136,29 +185,133 @@ describe('lease holders that crash or pause', () => {
   });
 });
 
-describe('instances whose clocks disagree by up to ±5 minutes', () => {
+describe('instances whose clocks disagree by up to ±5 minutes, with the default settings', () => {
   it('never serves an expired token and never storms upstream over six simulated hours', async () => {
     const base = makeFakeClock(Date.now());
     const clocks = [-5 * MIN, 0, 5 * MIN].map((offset) => skewed(base, offset));
+    // No clockSkewToleranceMs override: each instance measures its own offset from response Dates.
+    fleet = await startFleet({ instances: 3, clocks, simulatorNow: base.now });
+    const f = fleet;
+    for (let minute = 0; minute < 6 * 60; minute += 2) {
+      for (const broker of f.brokers) {
+        const served = await broker.getToken(SERVICE, { credentialId: 'dap', minTtlSeconds: 120 });
+        const seen = await f.sim.introspect(served.token);
+        expect(seen.active).toBe(true);
+        const left = (seen.exp ?? 0) * 1000 - base.now();
+        expect(left).toBeGreaterThanOrEqual(120_000);
+        // The promised life is true on the upstream's clock, whatever the instance's own clock says.
+        expect(served.expiresIn * 1000).toBeLessThanOrEqual(left);
+      }
+      // A background renewal finishes before time jumps on (it takes milliseconds, not 2 min).
+      await f.idle();
+      base.advance(2 * MIN);
+    }
+    // Six hours of one-hour tokens: 6 is the floor, one renewal per token lifetime at most.
+    const upstreamCalls = (await calls(f))['ids-login']!;
+    expect(upstreamCalls).toBeLessThanOrEqual(7);
+    // Every upstream mint became the served token: none was wasted by a takeover and fenced out.
+    expect(await f.store.listMints('dap', 100)).toHaveLength(upstreamCalls);
+  });
+
+  it('never takes over early a lease written by an instance whose clock is 5 min slow', async () => {
+    const base = makeFakeClock(Date.now());
+    const gate = gatedFetch();
+    fleet = await startFleet({
+      instances: 2,
+      clocks: [skewed(base, -5 * MIN), base],
+      simulatorNow: base.now,
+      upstreamTimeoutMs: 30_000,
+      fetchFor: (i) => (i === 0 ? gate.fetch : fetch),
+    });
+    const f = fleet;
+    const slow = f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    await gate.reached; // the slow instance holds the lease and is minting
+    const other = await f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'TOKEN_UNAVAILABLE', details: { reason: 'REFRESH_IN_PROGRESS' } });
+    gate.open();
+    const served = await slow;
+    await expect(f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
+      token: served.token,
+    });
+    expect((await calls(f))['ids-login']).toBe(1);
+  });
+
+  it('publishes each instance its measured offset, within the Date resolution', async () => {
+    const base = makeFakeClock(Date.now());
+    const offsets = [-5 * MIN, 0, 5 * MIN];
     fleet = await startFleet({
       instances: 3,
-      clocks,
+      clocks: offsets.map((o) => skewed(base, o)),
       simulatorNow: base.now,
-      settings: { clockSkewToleranceMs: 5 * MIN },
     });
-    for (let minute = 0; minute < 6 * 60; minute += 2) {
-      for (const broker of fleet.brokers) {
-        const served = await broker.getToken(SERVICE, { credentialId: 'dap', minTtlSeconds: 120 });
-        const seen = await fleet.sim.introspect(served.token);
-        expect(seen.active).toBe(true);
-        expect((seen.exp ?? 0) * 1000 - base.now()).toBeGreaterThanOrEqual(120_000);
-      }
-      base.advance(2 * MIN);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    // Six hours of one-hour tokens: 6 is the floor; a fast clock may renew a few minutes early, never in a storm.
-    expect((await calls(fleet))['ids-login']).toBeLessThanOrEqual(8);
+    for (const broker of fleet.brokers) await broker.getToken(SERVICE, { credentialId: 'dap' });
+    fleet.offsets.forEach((estimator, i) => {
+      const bound = estimator.bound(base.now() + offsets[i]!);
+      expect(bound).toBeDefined();
+      expect(bound!.lo).toBeLessThanOrEqual(-offsets[i]!);
+      expect(bound!.hi).toBeGreaterThanOrEqual(-offsets[i]!);
+      expect(bound!.hi - bound!.lo).toBeLessThanOrEqual(1_000);
+    });
   });
+});
+
+describe('a refresh slower than the old 15 s lease, within its deadlines', () => {
+  it('is never taken over: one mint', async () => {
+    const base = makeFakeClock(Date.now());
+    const gate = gatedFetch();
+    fleet = await startFleet({
+      instances: 2,
+      clocks: [base, base],
+      simulatorNow: base.now,
+      upstreamTimeoutMs: 30_000,
+      fetchFor: (i) => (i === 0 ? gate.fetch : fetch),
+    });
+    const f = fleet;
+    const holder = f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' });
+    await gate.reached;
+    // upstream 5 s + Secrets Manager re-read 2 × 3 s + upstream 5 s: 16 s into the holder's work.
+    base.advance(16_000);
+    const other = await f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ code: 'TOKEN_UNAVAILABLE', details: { reason: 'REFRESH_IN_PROGRESS' } });
+    expect((other as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    gate.open();
+    const served = await holder;
+    expect(served.tier).toBe('upstream');
+    expect((await calls(f))['ids-login']).toBe(1);
+  });
+});
+
+describe('Retry-After after an upstream failure', () => {
+  it.each([
+    { writer: 0, reader: 0 },
+    { writer: 5 * MIN, reader: -5 * MIN },
+    { writer: -5 * MIN, reader: 5 * MIN },
+  ])(
+    'is enough: waited once, another instance serves (clocks $writer ms and $reader ms off)',
+    async ({ writer, reader }) => {
+      const base = makeFakeClock(Date.now());
+      fleet = await startFleet({
+        instances: 2,
+        clocks: [skewed(base, writer), skewed(base, reader)],
+        simulatorNow: base.now,
+        random: () => 0.5,
+      });
+      const f = fleet;
+      expect(
+        (await f.control('/__sim/faults', { endpoint: 'ids-login', kind: 'status', status: 503, times: 1 }))
+          .status,
+      ).toBe(204);
+      const error = await f.brokers[0]!.getToken(SERVICE, { credentialId: 'dap' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TOKEN_UNAVAILABLE' });
+      const retryAfter = (error as { retryAfterSeconds: number }).retryAfterSeconds;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      base.advance(retryAfter * 1000);
+      await expect(f.brokers[1]!.getToken(SERVICE, { credentialId: 'dap' })).resolves.toMatchObject({
+        tier: 'upstream',
+      });
+      expect((await calls(f))['ids-login']).toBe(2);
+    },
+  );
 });
 
 const FAULTS = [
@@ -189,6 +342,7 @@ describe.each(FAULTS)('upstream down ($name)', ({ fault, retryAfter }) => {
       });
       // The pre-warm (every minute on AWS) is what renews a stale token; callers never leave work behind.
       if (i % 20 === 0) await f.brokers[(i + 1) % 2]!.prewarm();
+      await f.idle(); // the background renewal a stale serve starts takes ms, not a second
       base.advance(1_000);
     }
 

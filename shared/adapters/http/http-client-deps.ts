@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { DateSample } from '../../core/clock-offset.ts';
 
 /** What every Instructure HTTP client is built from. Time and transport are injected so tests control both. */
 export interface HttpClientDeps {
@@ -12,6 +13,11 @@ export interface HttpClientDeps {
   readonly timeoutMs: number;
   /** Instructure rejects requests without one (contract section 0). */
   readonly userAgent: string;
+  /**
+   * Told the `Date` of every response with the clock around it, so the instance can measure its
+   * clock offset (clock-offset.ts). Times come from `clock`: the instance's own.
+   */
+  readonly observeDate?: (sample: DateSample) => void;
   /** Cap on a response body; a bigger body is treated as malformed rather than buffered. */
   readonly maxBodyBytes?: number;
 }

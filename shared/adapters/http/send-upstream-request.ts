@@ -22,6 +22,15 @@ const networkCode = (error: unknown): string | undefined => {
   return typeof cause?.code === 'string' ? cause.code : undefined;
 };
 
+/** Reports the response `Date` against the local clock around the exchange (headers arrival). */
+const observeDate = (deps: HttpClientDeps, headers: Headers, sentAt: number): void => {
+  if (!deps.observeDate) return;
+  const receivedAt = deps.clock.now();
+  const header = headers.get('date');
+  const serverDate = header === null ? Number.NaN : Date.parse(header);
+  if (!Number.isNaN(serverDate)) deps.observeDate({ sentAt, receivedAt, serverDate });
+};
+
 /**
  * The one way the Instructure clients talk HTTP: a deadline over the whole exchange (headers and
  * body), always a User-Agent, no redirects (a redirect could carry the bearer token to another
@@ -73,6 +82,8 @@ export const sendUpstreamRequest = async (
       if (signal.aborted || !isStaleSocketReset(error, first)) throw error;
       response = await send({ reused: false, answered: false });
     }
+    // A reconnect keeps the first sentAt: the sample's interval only widens, it stays true.
+    observeDate(deps, response.headers, sentAt);
     const text = await readBoundedBody(response, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, operation);
     return { status: response.status, headers: response.headers, text, sentAt, receivedAt: deps.clock.now() };
   } catch (error) {

@@ -31,6 +31,22 @@ const get = (d: HttpClientDeps, extra: { signal?: AbortSignal } = {}) =>
   });
 
 describe('sendUpstreamRequest', () => {
+  it('reports the response Date with the instance clock around the exchange, for the offset estimate', async () => {
+    server.handle(reply(200, { ok: true }, { Date: 'Wed, 02 Dec 2026 20:00:00 GMT' }));
+    const samples: unknown[] = [];
+    await get(deps({ observeDate: (sample) => samples.push(sample) }));
+    expect(samples).toEqual([
+      { sentAt: 1_000, receivedAt: 1_250, serverDate: Date.UTC(2026, 11, 2, 20, 0, 0) },
+    ]);
+  });
+
+  it('reports nothing for a response whose Date does not parse', async () => {
+    server.handle(reply(200, { ok: true }, { Date: 'yesterday-ish' }));
+    const samples: unknown[] = [];
+    await get(deps({ observeDate: (sample) => samples.push(sample) }));
+    expect(samples).toEqual([]);
+  });
+
   it('always sends a User-Agent and returns status, headers, body and the bracketing times', async () => {
     server.handle(reply(200, { ok: true }, { 'X-Request-Cost': '1.5' }));
     const response = await get(deps());
