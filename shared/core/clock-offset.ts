@@ -40,6 +40,13 @@ export interface ClockOffsetOptions {
 }
 
 const DATE_RESOLUTION_MS = 1_000;
+/**
+ * How long one computed bound is reused. Every sample widens at the same drift rate, so the bound at
+ * `at + δ` is the bound at `at` widened by `δ × drift` on both sides: exact, or wider where the full
+ * pass would have kept one more sample. It spares the hot path (several `now()` reads per request)
+ * a pass over every sample.
+ */
+const BOUND_REUSE_MS = 1_000;
 
 /**
  * The offset estimator, as NTP's interval intersection over HTTP `Date`s. A server stamps `Date`
@@ -59,11 +66,14 @@ export const makeClockOffsetEstimator = (options: ClockOffsetOptions = {}): Cloc
   const maxRoundTripMs = options.maxRoundTripMs ?? 10_000;
   /** Newest first. */
   const samples: { lo: number; hi: number; at: number }[] = [];
+  /** The last full pass, valid until a new sample arrives. */
+  let last: { at: number; bound: OffsetBound | undefined } | undefined;
 
   return {
     observe: ({ sentAt, receivedAt, serverDate }) => {
       if (![sentAt, receivedAt, serverDate].every(Number.isFinite)) return;
       if (receivedAt < sentAt || receivedAt - sentAt > maxRoundTripMs) return;
+      last = undefined;
       samples.unshift({
         lo: serverDate - receivedAt,
         hi: serverDate + DATE_RESOLUTION_MS - sentAt,
@@ -72,6 +82,11 @@ export const makeClockOffsetEstimator = (options: ClockOffsetOptions = {}): Cloc
       if (samples.length > maxSamples) samples.length = maxSamples;
     },
     bound: (localNow) => {
+      if (last && localNow >= last.at && localNow - last.at <= BOUND_REUSE_MS) {
+        if (!last.bound) return undefined;
+        const widen = (localNow - last.at) * drift;
+        return { lo: last.bound.lo - widen, hi: last.bound.hi + widen };
+      }
       let lo = Number.NEGATIVE_INFINITY;
       let hi = Number.POSITIVE_INFINITY;
       let used = 0;
@@ -87,7 +102,9 @@ export const makeClockOffsetEstimator = (options: ClockOffsetOptions = {}): Cloc
         hi = nextHi;
         used++;
       }
-      return used === 0 ? undefined : { lo, hi };
+      const bound = used === 0 ? undefined : { lo, hi };
+      last = { at: localNow, bound };
+      return bound;
     },
   };
 };

@@ -582,8 +582,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
    * variant idle). At most once per `touchIntervalMs` per variant per instance, so it costs one
    * small write per variant every few minutes; a failure is logged and never fails the request.
    */
-  const touchIfDue = async (state: VariantState, now: number): Promise<void> => {
-    if (state.touchedAt !== undefined && now - state.touchedAt < settings.touchIntervalMs) return;
+  const touchIfDue = async (state: VariantState, now: number, force = false): Promise<void> => {
+    if (!force && state.touchedAt !== undefined && now - state.touchedAt < settings.touchIntervalMs) return;
     state.touchedAt = now;
     await store
       .touch(state.key, now)
@@ -626,9 +626,10 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       return { token: first, tier: 'memory' };
     }
     const deadline = start + settings.maxWaitMs;
-    // A variant this instance has seen has its item already: the touch goes alongside the table
-    // read instead of after it. A cold variant's item is created by the cycle, so it is touched after.
-    const early = first === undefined ? undefined : touchIfDue(state, start);
+    // The touch goes alongside the table read, not after it: the item is almost always there (it
+    // holds the token the read will find), and a touch never creates an item. Only a variant whose
+    // item this very cycle creates (a mint) is touched again once it exists.
+    const early = touchIfDue(state, start);
     try {
       for (;;) {
         const joined = join(state, needMs, signal);
@@ -655,7 +656,8 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         const now = clock.now();
         const token = state.cached;
         if (servable(token, needMs, now)) {
-          await touchIfDue(state, now);
+          await early;
+          await touchIfDue(state, now, first === undefined && state.source === 'upstream');
           return { token, tier: state.source };
         }
         if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');

@@ -61,4 +61,23 @@ describe('the clock-offset estimator', () => {
     estimator.observe({ sentAt: 0, receivedAt: 1, serverDate: Number.NaN });
     expect(estimator.bound(0)).toBeUndefined();
   });
+
+  it('answers a reused bound within a second exactly as a full pass would, and drops it on a new sample', () => {
+    const samples = [
+      { sentAt: 0, receivedAt: 40, serverDate: 300_000 },
+      { sentAt: 2_300, receivedAt: 2_330, serverDate: 302_000 },
+      { sentAt: 5_700, receivedAt: 5_720, serverDate: 306_000 },
+    ];
+    const reused = makeClockOffsetEstimator();
+    for (const sample of samples) reused.observe(sample);
+    reused.bound(6_000);
+    const fresh = makeClockOffsetEstimator();
+    for (const sample of samples) fresh.observe(sample);
+    const at = (estimator: typeof fresh) => estimator.bound(6_800)!;
+    expect(at(reused).lo).toBeCloseTo(at(fresh).lo, 6);
+    expect(at(reused).hi).toBeCloseTo(at(fresh).hi, 6);
+    // A new sample contradicting the old ones (a stepped clock) is seen at once, not a second later.
+    reused.observe({ sentAt: 6_900, receivedAt: 6_910, serverDate: 367_000 });
+    expect(reused.bound(6_910)!.lo).toBeGreaterThan(359_000);
+  });
 });
