@@ -657,7 +657,10 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         const token = state.cached;
         if (servable(token, needMs, now)) {
           await early;
-          await touchIfDue(state, now, first === undefined && state.source === 'upstream');
+          // Once per mint: the first caller back from it re-touches (moving touchedAt past every
+          // concurrent caller's start), the others see the fresh touch and skip.
+          const created = first === undefined && state.source === 'upstream';
+          await touchIfDue(state, now, created && (state.touchedAt ?? 0) <= start);
           return { token, tier: state.source };
         }
         if (now >= deadline) throw unavailable(settings.pollMaxMs, 'REFRESH_IN_PROGRESS');
