@@ -8,8 +8,8 @@ import { keepableCause, shapeOf } from './sdk-error.ts';
 
 export type KmsOperation = 'seal' | 'open';
 
-// The key service is busy or unreachable: the same call can succeed later, the ciphertext is fine.
-const TRANSIENT = new Set([
+/** The key service is busy or unreachable: the same call can succeed later (Decrypt, Encrypt, Sign alike). */
+export const KMS_TRANSIENT_ERRORS: ReadonlySet<string> = new Set([
   'ThrottlingException',
   'LimitExceededException',
   'KMSInternalException',
@@ -51,7 +51,7 @@ export const translateKmsError = (error: unknown, operation: KmsOperation, keyAr
       ? new EncryptionFailedError(`KMS refused to ${verb} with ${keyArn}: ${why}.`, options)
       : new DecryptionFailedError(`KMS refused to ${verb} with ${keyArn}: ${why}.`, options);
 
-  if (TRANSIENT.has(name) || shape.$retryable?.throttling === true) {
+  if (KMS_TRANSIENT_ERRORS.has(name) || shape.$retryable?.throttling === true) {
     return new CipherUnavailableError(`KMS could not ${verb} right now (${name}).`, options);
   }
   switch (name) {

@@ -1,21 +1,12 @@
 import { type BrokerError, CipherUnavailableError, SigningFailedError } from '../../core/errors.ts';
+import { KMS_TRANSIENT_ERRORS } from './kms-error-translation.ts';
 import { keepableCause, shapeOf } from './sdk-error.ts';
 
 export type KmsSignOperation = 'sign' | 'get-public-key';
 
-// KMS is busy or unreachable: the same Sign can succeed later. CIPHER_UNAVAILABLE is the broker's
-// "key service transiently unavailable" code, which the engine already backs off on.
-const TRANSIENT = new Set([
-  'ThrottlingException',
-  'LimitExceededException',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  // A custom key store that is momentarily disconnected.
-  'KeyUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
+// KMS is busy or unreachable: the same Sign can succeed later (CIPHER_UNAVAILABLE, which the engine
+// already backs off on); the set is the envelope cipher's.
+const TRANSIENT = KMS_TRANSIENT_ERRORS;
 
 const REASONS: Readonly<Record<string, string>> = {
   AccessDeniedException: 'access denied (the function role lacks kms:Sign / kms:GetPublicKey on this key)',
