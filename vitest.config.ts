@@ -1,6 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests import the packages by name, as a consumer does; this condition (declared first in each
+ * package's `exports`) resolves the name to the package's TypeScript source instead of its build.
+ */
+const SOURCE_CONDITION = '@canvas-credential-broker/source';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     // S1: every test file's stdout/stderr is scanned for token and secret shapes after it runs.

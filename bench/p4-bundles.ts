@@ -7,7 +7,7 @@ import {
   LAMBDA_ENTRY_FILE,
   type LambdaBundle,
   lambdaBuildOptions,
-} from '../infra/bundle-lambda.ts';
+} from '../packages/cdk/src/bundle-lambda.ts';
 import { ENV, FUNCTION_ENTRIES, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/config/env-names.ts';
 import { measurePackages, type PackagesResult } from './p4-packages.ts';
 import { type InitSample, measureInit } from './support/measure-init.ts';
@@ -20,7 +20,7 @@ const TARGET_BUNDLE_BYTES = 300 * 1024;
 const TARGET_INIT_RATIO = 0.25;
 const TOKEN_API_RUNS = 15;
 const OTHER_RUNS = 10;
-/** The construct sets no NODE_OPTIONS (source maps cost init time, see infra/broker-function.ts). */
+/** The construct sets no NODE_OPTIONS (source maps cost init time, see packages/cdk/src/broker-function.ts). */
 const PRODUCTION_NODE_FLAGS: readonly string[] = [];
 /** The alternative it rejected: stack traces through the shipped source maps. */
 const SOURCE_MAP_NODE_FLAGS = ['--enable-source-maps'];
@@ -211,7 +211,7 @@ const bundleBytes = (bundle: LambdaBundle): BundleBytes => ({
 });
 
 /**
- * P4: every function in FUNCTION_ENTRIES bundled by infra/bundle-lambda.ts, the very function CDK's
+ * P4: every function in FUNCTION_ENTRIES bundled by packages/cdk/src/bundle-lambda.ts, the very function CDK's
  * local bundling calls at synth (so there is no option list here to drift from the deployed one),
  * and beside it the same build with every package left external (`packages: 'external'`, options
  * otherwise identical, so both are minified ESM split the same way and only where the dependencies
@@ -292,7 +292,7 @@ export const runP4 = async (): Promise<P4Result> => {
     bundles,
     functions,
     packages,
-    method: `bundleLambda() of infra/bundle-lambda.ts (what CDK deploys: ${bundleOptionsSummary}); bundle bytes = index.mjs + the chunks it imports statically (lazy chunks reported apart); unbundled = same options + packages: 'external' (dependencies load from node_modules); init = median time of one dynamic import() of index.mjs in a fresh \`node\` process (no flags, as deployed) with a Lambda-like env, network guarded`,
+    method: `bundleLambda() of packages/cdk/src/bundle-lambda.ts (what CDK deploys: ${bundleOptionsSummary}); bundle bytes = index.mjs + the chunks it imports statically (lazy chunks reported apart); unbundled = same options + packages: 'external' (dependencies load from node_modules); init = median time of one dynamic import() of index.mjs in a fresh \`node\` process (no flags, as deployed) with a Lambda-like env, network guarded`,
     target: { tokenApiBundleBytes: TARGET_BUNDLE_BYTES, initRatio: TARGET_INIT_RATIO },
     met,
     ...(met

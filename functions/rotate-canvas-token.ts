@@ -42,7 +42,7 @@ const rotation = makeRotateCanvasToken({
   ...(env.rotateEveryDays === undefined ? {} : { rotateEveryDays: env.rotateEveryDays }),
   clock: systemClock,
   logger,
-  // CanvasTokenRemainingLife and CanvasTokenLeftBehind: alarmed in infra/broker-monitoring.ts.
+  // CanvasTokenRemainingLife and CanvasTokenLeftBehind: alarmed in packages/cdk/src/broker-monitoring.ts.
   metrics: telemetry.metrics,
 });
 

@@ -1,6 +1,6 @@
+import { CredentialBroker } from '@canvas-credential-broker/cdk';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CredentialBroker } from './credential-broker.ts';
 import { sampleBrokerProps } from './sample-config.ts';
 
 // Environment-agnostic on purpose: synth needs no AWS credentials. `cdk deploy` targets the

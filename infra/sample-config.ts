@@ -1,7 +1,7 @@
+import type { CredentialBrokerProps } from '@canvas-credential-broker/cdk';
 import { Duration } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { CredentialBrokerProps } from './credential-broker-props.ts';
 
 // EXAMPLE VALUES: replace every account id, organization id, ARN and host below with your own
 // before `npx cdk deploy`. 111111111111 / 222222222222 and o-exampleorg1 are placeholders.

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
-import { bundleLambda } from '../infra/bundle-lambda.ts';
+import { bundleLambda } from '../packages/cdk/src/bundle-lambda.ts';
 import { FUNCTION_ENTRIES } from '../shared/config/env-names.ts';
 
 /**
@@ -23,7 +23,7 @@ import { FUNCTION_ENTRIES } from '../shared/config/env-names.ts';
  * `.cjs`, so `import` and `require` both work), with `.d.ts` emitted by tsc from that source. Every
  * bare import left in a bundle must be one of the package's declared dependencies: the build fails
  * otherwise, which keeps the client free of the CDK, Powertools and the runtime's AWS clients. The
- * construct package also carries the four Lambda bundles, built by infra/bundle-lambda.ts exactly as
+ * construct package also carries the four Lambda bundles, built by packages/cdk/src/bundle-lambda.ts exactly as
  * a synth in this repository builds them, so a consumer's synth needs no esbuild, tsx or Docker.
  */
 
@@ -68,10 +68,10 @@ const SPECS: Readonly<Record<string, PackageSpec>> = {
   },
   client: {
     dir: 'client',
-    entry: 'shared/client/index.ts',
+    entry: 'packages/client/src/index.ts',
     externals: ['@smithy/signature-v4', '@smithy/hash-node', '@aws-sdk/credential-provider-node'],
     extra: async (dist) => {
-      await bundle(SPECS.client!, 'shared/client/cli.ts', join(dist, 'cli.mjs'), 'esm', {
+      await bundle(SPECS.client!, 'packages/client/src/cli.ts', join(dist, 'cli.mjs'), 'esm', {
         banner: { js: '#!/usr/bin/env node' },
       });
     },

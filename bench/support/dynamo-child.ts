@@ -1,4 +1,4 @@
-import { startEmbeddedDynamo } from '../../shared/local/embedded-dynamodb.ts';
+import { startEmbeddedDynamo } from '../../dev/local/embedded-dynamodb.ts';
 
 /**
  * dynalite in its own process, so the table's CPU work does not share the broker's event loop (on

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import { DEFAULT_SETTINGS } from '../../shared/core/broker-settings.ts';
 import {
   CredentialsRejectedError,
@@ -10,6 +9,7 @@ import {
 } from '../../shared/core/errors.ts';
 import { fingerprint } from '../../shared/core/fingerprint.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
+import { makeMemoryTokenStore } from '../doubles/memory-token-store.ts';
 import { ADMIN, ALICE, DAP, JWT, MALLORY, makeInstance, POLICY } from '../support/core-harness.ts';
 import { makeFakeCipher } from '../support/fake-cipher.ts';
 import { makeFakeClock, skewed } from '../support/fake-clock.ts';

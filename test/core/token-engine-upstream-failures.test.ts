@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import { DEFAULT_SETTINGS } from '../../shared/core/broker-settings.ts';
 import {
   CredentialsRejectedError,
@@ -10,6 +9,7 @@ import {
 } from '../../shared/core/errors.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
+import { makeMemoryTokenStore } from '../doubles/memory-token-store.ts';
 import { makeCapturingLogger, makeCapturingMetrics } from '../support/canary.ts';
 import { ADMIN, ALICE, DAP, JWT, POLICY } from '../support/core-harness.ts';
 import { makeFakeCipher } from '../support/fake-cipher.ts';

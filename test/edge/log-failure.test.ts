@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeConsoleLogger } from '../../dev/local/console-logger.ts';
 import { makePowertoolsTelemetry } from '../../shared/adapters/powertools/make-powertools-telemetry.ts';
 import type { Broker } from '../../shared/core/broker.ts';
 import {
@@ -14,7 +15,6 @@ import { errorResponse } from '../../shared/edge/http-response.ts';
 import { isExpectedFailure } from '../../shared/edge/log-failure.ts';
 import { makeTokenApiHandler } from '../../shared/edge/token-api-handler.ts';
 import { makeTokenInvokeHandler } from '../../shared/edge/token-invoke-handler.ts';
-import { makeConsoleLogger } from '../../shared/local/console-logger.ts';
 import { lambdaContext, restEvent } from '../support/api-gateway-event.ts';
 
 /** What Powertools prints, as parsed JSON lines: the log exactly as CloudWatch would get it. */

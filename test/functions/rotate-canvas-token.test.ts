@@ -8,8 +8,8 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../dev/simulator/index.ts';
 import { ENV } from '../../shared/config/env-names.ts';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
 import { USER_AGENT } from '../rotation/support/rotation-harness.ts';
 import { registerCanary } from '../support/canary.ts';
 

@@ -1,12 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeBrokerClient } from '@canvas-credential-broker/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeBrokerClient } from '../../shared/client/index.ts';
-import { DEFAULT_LOCAL_PRINCIPAL_ARN } from '../../shared/local/start-local-api.ts';
-import { type LocalBroker, startLocalBroker } from '../../shared/local/start-local-broker.ts';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
-import { signedFetch } from '../local/support/signed-fetch.ts';
+import { DEFAULT_LOCAL_PRINCIPAL_ARN } from '../../dev/local/start-local-api.ts';
+import { type LocalBroker, startLocalBroker } from '../../dev/local/start-local-broker.ts';
+import { type RunningSimulator, startSimulator } from '../../dev/simulator/index.ts';
+import { signedFetch } from '../dev/local/support/signed-fetch.ts';
 import { registerCanary } from '../support/canary.ts';
 
 /** Two ordinary callers of the same credential: neither is an admin. */

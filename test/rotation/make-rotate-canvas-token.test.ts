@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeUpstreamClient } from '../../shared/adapters/http/make-upstream-client.ts';
 import { makeLocalEnvelopeCipher } from '../../shared/adapters/local/local-envelope-cipher.ts';
-import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import type { Broker } from '../../shared/core/broker.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { BrokerError } from '../../shared/core/errors.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import { STAGE } from '../../shared/rotation/rotation-secret-store.ts';
+import { makeMemoryTokenStore } from '../doubles/memory-token-store.ts';
 import { findCanaryLeaks } from '../support/canary.ts';
 import {
   makeRotationRig,

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type RunningSimulator, startSimulator } from '../../dev/simulator/index.ts';
 import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token-store.ts';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
 import { registerCanary } from './canary.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
 

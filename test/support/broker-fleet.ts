@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RunningSimulator, startSimulator } from '../../dev/simulator/index.ts';
+import type { SimulatorOptions } from '../../dev/simulator/simulator-types.ts';
 import { makeDynamoDbClient } from '../../shared/adapters/aws/dynamodb-client.ts';
 import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token-store.ts';
 import { observeServerDate } from '../../shared/adapters/aws/observe-server-date.ts';
@@ -19,8 +21,6 @@ import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { Logger, Metrics } from '../../shared/core/telemetry.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
-import { type RunningSimulator, startSimulator } from '../../shared/simulator/index.ts';
-import type { SimulatorOptions } from '../../shared/simulator/simulator-types.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
 import { simulatorCredentials } from './simulator-credentials.ts';
 

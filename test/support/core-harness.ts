@@ -1,4 +1,3 @@
-import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import type { Broker } from '../../shared/core/broker.ts';
 import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
@@ -7,6 +6,7 @@ import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import type { UpstreamClient } from '../../shared/core/upstream-client.ts';
+import { makeMemoryTokenStore } from '../doubles/memory-token-store.ts';
 import { makeFakeCipher } from './fake-cipher.ts';
 import { type FakeSecrets, makeFakeSecrets } from './fake-secrets.ts';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startEmbeddedDynamo } from '../../dev/local/embedded-dynamodb.ts';
 import { createTokenTable } from '../../shared/adapters/aws/create-token-table.ts';
 import { makeDynamoDbClient } from '../../shared/adapters/aws/dynamodb-client.ts';
-import { startEmbeddedDynamo } from '../../shared/local/embedded-dynamodb.ts';
 
 /**
  * The one way tests reach DynamoDB. By default each call starts an in-memory dynalite on a free

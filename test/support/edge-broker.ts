@@ -1,10 +1,10 @@
-import { makeMemoryTokenStore } from '../../shared/adapters/memory/memory-token-store.ts';
 import { parseBrokerConfig } from '../../shared/config/parse-broker-config.ts';
 import type { Broker } from '../../shared/core/broker.ts';
 import type { BrokerError } from '../../shared/core/errors.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import type { IssuedToken, UpstreamClient } from '../../shared/core/upstream-client.ts';
+import { makeMemoryTokenStore } from '../doubles/memory-token-store.ts';
 import {
   type CapturingLogger,
   type CapturingMetrics,

@@ -6,13 +6,6 @@
  * @module @canvas-credential-broker/cdk
  */
 
-export { CredentialBroker } from '../../../infra/credential-broker.ts';
-export {
-  type BrokerCredential,
-  type CanvasTokenRotation,
-  type CredentialBrokerProps,
-  ROTATION_DEFAULTS,
-} from '../../../infra/credential-broker-props.ts';
 export type { BrokerConfigInput, SettingName } from '../../../shared/config/broker-config.ts';
 export type { FUNCTION_ENTRIES } from '../../../shared/config/env-names.ts';
 export type { BrokerSettings } from '../../../shared/core/broker-settings.ts';
@@ -22,3 +15,10 @@ export type {
   ParamName,
   TokenKind,
 } from '../../../shared/core/credential.ts';
+export { CredentialBroker } from './credential-broker.ts';
+export {
+  type BrokerCredential,
+  type CanvasTokenRotation,
+  type CredentialBrokerProps,
+  ROTATION_DEFAULTS,
+} from './credential-broker-props.ts';

@@ -1,7 +1,7 @@
-import type { BundleLambdaOptions, LambdaBundle } from '../../../infra/bundle-lambda.ts';
+import type { BundleLambdaOptions, LambdaBundle } from './bundle-lambda.ts';
 
 /**
- * Stands in for infra/bundle-lambda.ts in the published package (scripts/build-packages.ts swaps it
+ * Stands in for packages/cdk/src/bundle-lambda.ts in the published package (scripts/build-packages.ts swaps it
  * in), so the package neither ships nor needs esbuild: its functions come prebuilt, and reaching
  * this means the package was built without them.
  */

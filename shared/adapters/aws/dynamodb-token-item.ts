@@ -22,7 +22,7 @@ import type {
  *   so a descending Query on the `MINT#` prefix lists a credential's newest mints first;
  * - credential hold: `pk = CRED#<credentialId>`, `sk = HOLD#throttle`; one per credential. It lives in
  *   the credential's own partition so the functions' `dynamodb:LeadingKeys` grant (CRED#<id> of the
- *   configured credentials, infra/credential-broker.ts) covers it, and outside the `VARIANT#` prefix
+ *   configured credentials, packages/cdk/src/credential-broker.ts) covers it, and outside the `VARIANT#` prefix
  *   so listings and purge never see it.
  * `ttl` (epoch seconds) only garbage-collects; expiry is always decided by `expiresAt`.
  *

@@ -8,13 +8,13 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDynamo } from '../../../dev/local/embedded-dynamodb.ts';
 import { createTokenTable } from '../../../shared/adapters/aws/create-token-table.ts';
 import { makeDynamoDbClient } from '../../../shared/adapters/aws/dynamodb-client.ts';
 import { makeDynamoDbTokenStore } from '../../../shared/adapters/aws/dynamodb-token-store.ts';
 import { type BrokerError, StoreUnavailableError } from '../../../shared/core/errors.ts';
 import { fingerprint } from '../../../shared/core/fingerprint.ts';
 import type { TokenRecord, TokenStore, VariantKey } from '../../../shared/core/token-store.ts';
-import { startEmbeddedDynamo } from '../../../shared/local/embedded-dynamodb.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from '../../support/dynamodb.ts';
 import { describeTokenStoreContract } from '../../support/token-store-contract.ts';
 

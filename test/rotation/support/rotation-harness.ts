@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type FaultSpec, type RunningSimulator, startSimulator } from '../../../dev/simulator/index.ts';
 import { makeHttpRotationCanvas } from '../../../shared/rotation/http-rotation-canvas.ts';
 import type {
   RotateCanvasToken,
@@ -9,7 +10,6 @@ import type { RotationCanvas, RotationCanvasSession } from '../../../shared/rota
 import type { RotationStep } from '../../../shared/rotation/rotation-event.ts';
 import type { RotationSecretStore } from '../../../shared/rotation/rotation-secret-store.ts';
 import { STAGE } from '../../../shared/rotation/rotation-secret-store.ts';
-import { type FaultSpec, type RunningSimulator, startSimulator } from '../../../shared/simulator/index.ts';
 import {
   type CapturingLogger,
   type CapturingMetrics,

@@ -1,5 +1,5 @@
+import { type RunningSimulator, startSimulator } from '../../../../dev/simulator/index.ts';
 import type { HttpClientDeps } from '../../../../shared/adapters/http/http-client-deps.ts';
-import { type RunningSimulator, startSimulator } from '../../../../shared/simulator/index.ts';
 import { makeSteppingClock } from './stepping-clock.ts';
 
 /** The simulator's time, a whole second so its `Date` header (truncated to seconds) is exact. */
