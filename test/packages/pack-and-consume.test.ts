@@ -126,7 +126,7 @@ describe('the packed packages', () => {
       expect(paths).toContain('LICENSE');
       const forbidden = paths.filter(
         (p) =>
-          /(^|\/)(test|tests|bench|simulator|local)(\/|$)/.test(p) ||
+          /(^|\/)(test|tests|bench|dev|simulator|local)(\/|$)/.test(p) ||
           /\.(test|bench)\./.test(p) ||
           (/\.[cm]?ts$/.test(p) && !/\.d\.ts$/.test(p)),
       );
@@ -141,6 +141,9 @@ describe('the packed packages', () => {
     for (const map of maps) {
       const parsed = JSON.parse(readFileSync(join(installed, map.path), 'utf8')) as Record<string, unknown>;
       expect(parsed.sourcesContent, map.path).toBeUndefined();
+      // The bundles are built from functions/ and shared/ only: tooling never reaches a Lambda.
+      const tooling = (parsed.sources as string[]).filter((s) => /(^|\/)(dev|test|bench|scripts)\//.test(s));
+      expect(tooling, map.path).toEqual([]);
     }
     expect(packOf('@canvas-credential-broker/client').files.some((f) => f.path.endsWith('.map'))).toBe(false);
   });
