@@ -1,5 +1,6 @@
 import { CREDENTIAL_ID_PATTERN } from '../core/credential.ts';
-import { BadRequestError, PayloadTooLargeError } from '../core/errors.ts';
+import { BadRequestError } from '../core/errors.ts';
+import { PayloadTooLargeError } from './http-transport-errors.ts';
 
 /**
  * Validation of the fields callers send, shared by the API and the direct-invoke entry so both

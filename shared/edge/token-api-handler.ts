@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Broker } from '../core/broker.ts';
 import type { Caller } from '../core/credential.ts';
-import { MethodNotAllowedError, PolicyDeniedError, RouteNotFoundError } from '../core/errors.ts';
+import { PolicyDeniedError } from '../core/errors.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 import { callerFromRequestContext } from './caller-identity.ts';
 import { toPublicError } from './error-table.ts';
 import { errorResponse, jsonResponse } from './http-response.ts';
+import { MethodNotAllowedError, RouteNotFoundError } from './http-transport-errors.ts';
 import { logFailure } from './log-failure.ts';
 import { parseJsonBody } from './parse-json-body.ts';
 import {

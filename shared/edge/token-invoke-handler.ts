@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { AnswerCode } from '../core/answer-code.ts';
 import { type Broker, INVOKE_CALLER } from '../core/broker.ts';
-import type { ErrorCode } from '../core/errors.ts';
 import { BadRequestError } from '../core/errors.ts';
 import type { Logger } from '../core/telemetry.ts';
 import { toPublicError } from './error-table.ts';
@@ -21,7 +21,7 @@ export interface TokenInvokeEvent {
  */
 export interface TokenInvokeError {
   readonly error: {
-    readonly code: ErrorCode;
+    readonly code: AnswerCode;
     readonly message: string;
     readonly requestId: string;
     /** Only when waiting can help (the API's `Retry-After`; invoke has no headers). */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { AnswerCode } from '../../../shared/core/answer-code.ts';
 import type { Clock } from '../../../shared/core/clock.ts';
 import { CREDENTIAL_ID_PATTERN, type TokenKind } from '../../../shared/core/credential.ts';
-import type { ErrorCode } from '../../../shared/core/errors.ts';
 import { fingerprint } from '../../../shared/core/fingerprint.ts';
 import { safeText } from '../../../shared/core/safe-text.ts';
 import { BrokerClientError, type BrokerClientErrorCode } from './broker-client-error.ts';
@@ -88,7 +88,7 @@ export interface BrokerClient {
 }
 
 /** Every code the broker may put in an error body; the type makes this list exhaustive. */
-const BROKER_CODES: Readonly<Record<ErrorCode, true>> = {
+const BROKER_CODES: Readonly<Record<AnswerCode, true>> = {
   BAD_REQUEST: true,
   PAYLOAD_TOO_LARGE: true,
   UNSUPPORTED_MEDIA_TYPE: true,
@@ -209,7 +209,7 @@ const errorFromAnswer = (status: number, headers: Headers, body: unknown, now: n
     const { code, message, requestId } = body.error;
     const known = Object.hasOwn(BROKER_CODES, code as string);
     return new BrokerClientError(
-      known ? (code as ErrorCode) : 'HTTP_ERROR',
+      known ? (code as AnswerCode) : 'HTTP_ERROR',
       safeText(typeof message === 'string' ? message : `The broker answered HTTP ${status}.`, 300),
       {
         status,
