@@ -10,6 +10,7 @@ import {
   type TokenKind,
 } from '../core/credential.ts';
 import { ConfigInvalidError } from '../core/errors.ts';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../core/limits.ts';
 import { normalizeParamValues } from '../core/normalize-params.ts';
 import type { SettingName } from './broker-config.ts';
 
@@ -176,8 +177,6 @@ const callerParamsAt = (
   return out;
 };
 
-const MAX_LIFETIME_SECONDS = 86_400;
-
 /**
  * A fixed context half that no request can complete (a type with no id a caller may choose, or an
  * id with no type) would make every request a 400: that is a config mistake, caught at init.
@@ -222,9 +221,9 @@ const credentialAt = (value: unknown, path: string): CredentialConfig => {
   if (
     !Number.isInteger(lifetime) ||
     (lifetime as number) < 1 ||
-    (lifetime as number) > MAX_LIFETIME_SECONDS
+    (lifetime as number) > MAX_TOKEN_LIFETIME_SECONDS
   ) {
-    fail(`${path}.lifetimeSeconds`, `must be an integer from 1 to ${MAX_LIFETIME_SECONDS}`);
+    fail(`${path}.lifetimeSeconds`, `must be an integer from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`);
   }
   return { ...credential, lifetimeSeconds: lifetime as number };
 };
