@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AnswerCode } from '../../../shared/core/answer-code.ts';
+import { canonicalJson } from '../../../shared/core/canonical-json.ts';
 import type { Clock } from '../../../shared/core/clock.ts';
 import { CREDENTIAL_ID_PATTERN, type TokenKind } from '../../../shared/core/credential.ts';
 import { fingerprint } from '../../../shared/core/fingerprint.ts';
+import { firstRequestId } from '../../../shared/core/request-id.ts';
 import { safeText } from '../../../shared/core/safe-text.ts';
 import { BrokerClientError, type BrokerClientErrorCode } from './broker-client-error.ts';
 
@@ -118,31 +120,19 @@ const BROKER_CODES: Readonly<Record<AnswerCode, true>> = {
 };
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
-/** Request ids are shown to people for support; anything else in that field is not repeated. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const EXECUTE_API_REGION = /\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_CACHE_ENTRIES = 1_000;
 const MAX_REJECTED_REMEMBERED = 64;
 
+// The client ships alone (it may import only the core, which reads no wall clock), so its default
+// clock is its own: the broker's is shared/adapters/system-clock.ts.
 const systemClock = { now: () => Date.now() };
 
 const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 const invalid = (message: string): BrokerClientError => new BrokerClientError('INVALID_ARGUMENT', message);
-
-/** JSON with object keys sorted, so equal parameters always name the same cache entry. */
-const stableJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-};
 
 const parseEndpoint = (endpoint: string): URL => {
   let url: URL;
@@ -204,7 +194,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const errorFromAnswer = (status: number, headers: Headers, body: unknown, now: number): BrokerClientError => {
   const retryAfterSeconds = retryAfterOf(headers.get('retry-after'), now);
   const header = headers.get('x-amzn-requestid');
-  const gatewayRequestId = header !== null && REQUEST_ID.test(header) ? header : undefined;
+  // Request ids are shown to people for support; anything else in that field is not repeated.
+  const gatewayRequestId = firstRequestId(header);
   if (isRecord(body) && isRecord(body.error) && typeof body.error.code === 'string') {
     const { code, message, requestId } = body.error;
     const known = Object.hasOwn(BROKER_CODES, code as string);
@@ -214,7 +205,7 @@ const errorFromAnswer = (status: number, headers: Headers, body: unknown, now: n
       {
         status,
         retryAfterSeconds,
-        requestId: typeof requestId === 'string' && REQUEST_ID.test(requestId) ? requestId : gatewayRequestId,
+        requestId: firstRequestId(requestId) ?? gatewayRequestId,
       },
     );
   }
@@ -428,7 +419,7 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
       if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
         throw invalid('params must be an object.');
       }
-      const variantKey = `${credentialId}\n${params === undefined ? '' : stableJson(params)}`;
+      const variantKey = `${credentialId}\n${params === undefined ? '' : canonicalJson(params)}`;
       const needMs = (minTtlSeconds ?? 0) * 1000;
       const now = clock.now();
       const cached = cache.get(variantKey);
