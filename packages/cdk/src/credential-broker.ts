@@ -13,17 +13,16 @@ import { type ISecret, RotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { BrokerConfigInput } from '../../../shared/config/broker-config.ts';
 import { ENV, FUNCTION_ENTRIES, METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/config/env-names.ts';
+import {
+  credentialPartitionKey,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from '../../../shared/config/token-table-layout.ts';
 import { BrokerApi } from './broker-api.ts';
 import { BrokerFunction } from './broker-function.ts';
 import { BrokerMonitoring } from './broker-monitoring.ts';
 import { type CredentialBrokerProps, ROTATION_DEFAULTS } from './credential-broker-props.ts';
 import { validateBrokerProps } from './validate-broker-props.ts';
-
-/**
- * Every table item of a credential lives under this partition key; IAM scopes the functions to the
- * configured credentials' partitions through dynamodb:LeadingKeys.
- */
-const CREDENTIAL_PARTITION_PREFIX = 'CRED#';
 
 /** The table operations the broker's store performs (reads, leases, fenced writes, purge). */
 const TABLE_ACTIONS = [
@@ -104,14 +103,14 @@ export class CredentialBroker extends Construct {
       });
 
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.partition, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sort, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.tableKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Garbage collection only: expiry is decided by `expiresAt` in the item, never by TTL.
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: true,
       // Mint history is the audit trail of issued tokens; losing it with a stack is not acceptable.
       removalPolicy: RemovalPolicy.RETAIN,
@@ -356,10 +355,10 @@ export class CredentialBroker extends Construct {
         actions: TABLE_ACTIONS,
         resources: [this.table.tableArn],
         conditions: {
+          // Every table item of a credential lives in its partition (the adapter's own layout), so
+          // LeadingKeys scopes the functions to the configured credentials' items.
           'ForAllValues:StringEquals': {
-            'dynamodb:LeadingKeys': [...this.credentialIds].map(
-              (id) => `${CREDENTIAL_PARTITION_PREFIX}${id}`,
-            ),
+            'dynamodb:LeadingKeys': [...this.credentialIds].map(credentialPartitionKey),
           },
         },
       }),
