@@ -11,6 +11,7 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, RotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { API_ROUTES, routePaths } from '../../../shared/config/api-routes.ts';
 import type { BrokerConfigInput } from '../../../shared/config/broker-config.ts';
 import { ENV, FUNCTION_ENTRIES, METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/config/env-names.ts';
 import {
@@ -307,13 +308,13 @@ export class CredentialBroker extends Construct {
    */
   grantTokenAccess(grantee: IGrantable, credentialIds: readonly string[]): Grant {
     const ids = this.knownIds('grantTokenAccess', credentialIds);
-    return this.grantRoutes(grantee, [
-      ['GET', '/v1/credentials'],
-      ...ids.flatMap((id): [string, string][] => [
-        ['POST', `/v1/credentials/${id}/token`],
-        ['POST', `/v1/credentials/${id}/token/invalidate`],
-      ]),
-    ]);
+    return this.grantRoutes(
+      grantee,
+      routePaths(
+        API_ROUTES.filter((r) => !r.adminOnly),
+        ids,
+      ),
+    );
   }
 
   /** Lets `grantee` call the admin routes of these credentials (metadata, force refresh, purge). */
@@ -321,11 +322,10 @@ export class CredentialBroker extends Construct {
     const ids = this.knownIds('grantAdminAccess', credentialIds);
     return this.grantRoutes(
       grantee,
-      ids.flatMap((id): [string, string][] => [
-        ['GET', `/v1/credentials/${id}`],
-        ['POST', `/v1/credentials/${id}/refresh`],
-        ['DELETE', `/v1/credentials/${id}/token`],
-      ]),
+      routePaths(
+        API_ROUTES.filter((r) => r.adminOnly),
+        ids,
+      ),
     );
   }
 
