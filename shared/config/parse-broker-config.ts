@@ -5,6 +5,7 @@ import {
   CREDENTIAL_ID_PATTERN,
   type CredentialConfig,
   type NormalizedParams,
+  PARAM_NAMES,
   type ParamName,
   TOKEN_KINDS,
   type TokenKind,
@@ -79,15 +80,6 @@ const baseUrlAt = (value: unknown, path: string): string => {
   // Upstream clients append `/api/v1/...`; a trailing slash would double it.
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 };
-
-const PARAM_NAMES: readonly ParamName[] = [
-  'workflows',
-  'contextType',
-  'contextId',
-  'contextUuid',
-  'canvasAudience',
-  'audience',
-];
 
 /** Only canvas-jwt takes request parameters (contract section 2); the other kinds have none. */
 const kindTakesParams = (kind: TokenKind): boolean => kind === 'canvas-jwt';

@@ -26,6 +26,16 @@ export interface NormalizedParams {
 
 export type ParamName = keyof NormalizedParams;
 
+/** Every request parameter name, in the order messages list them. */
+export const PARAM_NAMES: readonly ParamName[] = [
+  'workflows',
+  'contextType',
+  'contextId',
+  'contextUuid',
+  'canvasAudience',
+  'audience',
+];
+
 /**
  * Which parameters a caller may set for a credential, and to what. `'*'` accepts any well-formed
  * value; a list accepts only those values (for `workflows`, every requested workflow must be listed).

@@ -6,6 +6,7 @@ import {
   EndpointType,
   type IModel,
   type IRequestValidator,
+  type JsonSchema,
   JsonSchemaType,
   JsonSchemaVersion,
   LambdaIntegration,
@@ -95,47 +96,35 @@ export class BrokerApi extends Construct {
       },
     });
 
-    const tokenRequest = this.restApi.addModel('TokenRequest', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'TokenRequest',
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-        properties: {
-          minTtlSeconds: { type: JsonSchemaType.INTEGER, minimum: 0, maximum: MAX_MIN_TTL_SECONDS },
-          params: { type: JsonSchemaType.OBJECT },
+    // Request bodies are JSON objects with exactly these fields (none for EmptyRequest).
+    const objectModel = (title: RequestModelName, properties?: Record<string, JsonSchema>): IModel =>
+      this.restApi.addModel(title, {
+        contentType: 'application/json',
+        schema: {
+          schema: JsonSchemaVersion.DRAFT4,
+          title,
+          type: JsonSchemaType.OBJECT,
+          additionalProperties: false,
+          ...(properties === undefined ? {} : { properties }),
         },
-      },
-    });
-    const invalidateRequest = this.restApi.addModel('InvalidateRequest', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'InvalidateRequest',
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-        // Proof of possession: the full SHA-256 of the rejected token, never its public fingerprint.
-        // Not `required` here, and `fingerprint` still listed: an old client's fingerprint-only body
-        // then reaches the handler, whose 400 explains what to send instead of the gateway's
-        // generic "Invalid request body".
-        properties: {
-          tokenSha256: { type: JsonSchemaType.STRING, pattern: TOKEN_SHA256_PATTERN.source },
-          fingerprint: { type: JsonSchemaType.STRING, maxLength: 128 },
-          // Names the variant whose token was rejected (the same params the token was asked with).
-          params: { type: JsonSchemaType.OBJECT },
-        },
-      },
-    });
-    const emptyRequest = this.restApi.addModel('EmptyRequest', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'EmptyRequest',
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-      },
-    });
+      });
+    const models: Readonly<Record<RequestModelName, IModel>> = {
+      TokenRequest: objectModel('TokenRequest', {
+        minTtlSeconds: { type: JsonSchemaType.INTEGER, minimum: 0, maximum: MAX_MIN_TTL_SECONDS },
+        params: { type: JsonSchemaType.OBJECT },
+      }),
+      // Proof of possession: the full SHA-256 of the rejected token, never its public fingerprint.
+      // Not `required` here, and `fingerprint` still listed: an old client's fingerprint-only body
+      // then reaches the handler, whose 400 explains what to send instead of the gateway's
+      // generic "Invalid request body".
+      InvalidateRequest: objectModel('InvalidateRequest', {
+        tokenSha256: { type: JsonSchemaType.STRING, pattern: TOKEN_SHA256_PATTERN.source },
+        fingerprint: { type: JsonSchemaType.STRING, maxLength: 128 },
+        // Names the variant whose token was rejected (the same params the token was asked with).
+        params: { type: JsonSchemaType.OBJECT },
+      }),
+      EmptyRequest: objectModel('EmptyRequest'),
+    };
     const bodyAndParams = this.restApi.addRequestValidator('BodyAndParams', {
       validateRequestBody: true,
       validateRequestParameters: true,
@@ -158,11 +147,6 @@ export class BrokerApi extends Construct {
     };
 
     // Every route of the one route table, on a resource tree built from its templates.
-    const models: Readonly<Record<RequestModelName, IModel>> = {
-      TokenRequest: tokenRequest,
-      InvalidateRequest: invalidateRequest,
-      EmptyRequest: emptyRequest,
-    };
     const resources = new Map<string, Resource>();
     const resourceAt = (template: string): Resource => {
       const found = resources.get(template);

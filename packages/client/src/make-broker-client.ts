@@ -8,6 +8,8 @@ import { CREDENTIAL_ID_PATTERN, type TokenKind } from '../../../shared/core/cred
 import { fingerprint } from '../../../shared/core/fingerprint.ts';
 import { firstRequestId } from '../../../shared/core/request-id.ts';
 import { safeText } from '../../../shared/core/safe-text.ts';
+import type { TokenBody } from '../../../shared/core/token-body.ts';
+import { untilAborted } from '../../../shared/core/until-aborted.ts';
 import { BrokerClientError, type BrokerClientErrorCode } from './broker-client-error.ts';
 
 export interface AwsCredentials {
@@ -41,17 +43,7 @@ export interface BrokerClientOptions {
 }
 
 /** The broker's token answer (POST /v1/credentials/{id}/token). */
-export interface BrokerToken {
-  readonly token: string;
-  readonly tokenType: 'Bearer';
-  /** ISO 8601, as the broker believes it (informational: expiry is decided by `expiresIn`). */
-  readonly expiresAt: string;
-  /** Seconds of life left, guaranteed by the broker; recomputed for tokens served from the cache. */
-  readonly expiresIn: number;
-  readonly credentialId: string;
-  readonly kind: TokenKind;
-  readonly fingerprint: string;
-}
+export type BrokerToken = TokenBody;
 
 export interface GetTokenOptions {
   /** The least remaining life the caller needs, in whole seconds (default 0). */
@@ -238,26 +230,12 @@ const readTokenBody = (body: unknown): BrokerToken | undefined => {
 };
 
 /** Waits for `promise`, or rejects as soon as this caller's own signal aborts. */
-const withCallerSignal = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-  if (signal === undefined) return promise;
-  const aborted = () =>
-    new BrokerClientError('ABORTED', 'The caller aborted the wait.', { cause: signal.reason });
-  if (signal.aborted) return Promise.reject(aborted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-};
+const withCallerSignal = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> =>
+  untilAborted(
+    promise,
+    signal,
+    (s) => new BrokerClientError('ABORTED', 'The caller aborted the wait.', { cause: s.reason }),
+  );
 
 interface CacheEntry {
   readonly token: BrokerToken;
