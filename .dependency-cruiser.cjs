@@ -26,11 +26,7 @@ module.exports = {
       name: 'adapters-implement-core-ports',
       comment: 'Adapters import the core (ports, errors) and config names, never the layers that use them.',
       severity: 'error',
-      // Known exception until rotation's store port moves beside the other ports (issue 10, item 4).
-      from: {
-        path: '^shared/adapters/',
-        pathNot: '^shared/adapters/aws/secrets-manager-rotation-store\\.ts$',
-      },
+      from: { path: '^shared/adapters/' },
       to: { path: ['^shared/(edge|runtime|rotation)/', '^(functions|packages|infra)/', TOOLING] },
     },
     {

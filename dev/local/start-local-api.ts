@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { systemClock } from '../../shared/adapters/system-clock.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { type Logger, noopLogger } from '../../shared/core/telemetry.ts';
 import type { SigV4Verifier } from './sigv4-verifier.ts';
@@ -57,8 +58,6 @@ const TOO_LARGE: GatewayAnswer = { status: 413, message: 'Request Too Long' };
 const INTERNAL: GatewayAnswer = { status: 500, message: 'Internal server error' };
 const BAD_INTEGRATION_RESPONSE: GatewayAnswer = { status: 502, message: 'Internal server error' };
 const TIMED_OUT: GatewayAnswer = { status: 504, message: 'Endpoint request timed out' };
-
-const systemNow = { now: () => Date.now() };
 
 const splitUrl = (url: string): { path: string; query: string } => {
   const q = url.indexOf('?');
@@ -150,7 +149,7 @@ export const startLocalApi = async (options: LocalApiOptions): Promise<LocalApi>
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const timeoutMs = options.integrationTimeoutMs ?? 29_000;
   const stage = options.stage ?? 'local';
-  const clock = options.clock ?? systemNow;
+  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? noopLogger;
   const defaultPrincipal = options.defaultPrincipalArn ?? DEFAULT_LOCAL_PRINCIPAL_ARN;
 

@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { API_RESOURCES } from '../../shared/config/api-routes.ts';
 import { parseRawQuery } from './parse-raw-query.ts';
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The API's resources, as the REST API defines them (the handler routes on `resource`). */
-const RESOURCES: readonly { readonly resource: string; readonly pattern: RegExp }[] = [
-  { resource: '/v1/credentials', pattern: /^\/v1\/credentials$/ },
-  { resource: '/v1/credentials/{id}', pattern: /^\/v1\/credentials\/([^/]+)$/ },
-  { resource: '/v1/credentials/{id}/token', pattern: /^\/v1\/credentials\/([^/]+)\/token$/ },
-  {
-    resource: '/v1/credentials/{id}/token/invalidate',
-    pattern: /^\/v1\/credentials\/([^/]+)\/token\/invalidate$/,
-  },
-  { resource: '/v1/credentials/{id}/refresh', pattern: /^\/v1\/credentials\/([^/]+)\/refresh$/ },
-];
+const RESOURCES: readonly { readonly resource: string; readonly pattern: RegExp }[] = API_RESOURCES.map(
+  (resource) => ({
+    resource,
+    pattern: new RegExp(`^${resource.split('{id}').map(escapeRegExp).join('([^/]+)')}$`),
+  }),
+);
 
 export interface VerifiedCaller {
   /** The IAM principal the access key belongs to (`requestContext.identity.userArn`). */

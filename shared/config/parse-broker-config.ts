@@ -5,11 +5,13 @@ import {
   CREDENTIAL_ID_PATTERN,
   type CredentialConfig,
   type NormalizedParams,
+  PARAM_NAMES,
   type ParamName,
   TOKEN_KINDS,
   type TokenKind,
 } from '../core/credential.ts';
 import { ConfigInvalidError } from '../core/errors.ts';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../core/limits.ts';
 import { normalizeParamValues } from '../core/normalize-params.ts';
 import type { SettingName } from './broker-config.ts';
 
@@ -78,15 +80,6 @@ const baseUrlAt = (value: unknown, path: string): string => {
   // Upstream clients append `/api/v1/...`; a trailing slash would double it.
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 };
-
-const PARAM_NAMES: readonly ParamName[] = [
-  'workflows',
-  'contextType',
-  'contextId',
-  'contextUuid',
-  'canvasAudience',
-  'audience',
-];
 
 /** Only canvas-jwt takes request parameters (contract section 2); the other kinds have none. */
 const kindTakesParams = (kind: TokenKind): boolean => kind === 'canvas-jwt';
@@ -176,8 +169,6 @@ const callerParamsAt = (
   return out;
 };
 
-const MAX_LIFETIME_SECONDS = 86_400;
-
 /**
  * A fixed context half that no request can complete (a type with no id a caller may choose, or an
  * id with no type) would make every request a 400: that is a config mistake, caught at init.
@@ -222,9 +213,9 @@ const credentialAt = (value: unknown, path: string): CredentialConfig => {
   if (
     !Number.isInteger(lifetime) ||
     (lifetime as number) < 1 ||
-    (lifetime as number) > MAX_LIFETIME_SECONDS
+    (lifetime as number) > MAX_TOKEN_LIFETIME_SECONDS
   ) {
-    fail(`${path}.lifetimeSeconds`, `must be an integer from 1 to ${MAX_LIFETIME_SECONDS}`);
+    fail(`${path}.lifetimeSeconds`, `must be an integer from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`);
   }
   return { ...credential, lifetimeSeconds: lifetime as number };
 };

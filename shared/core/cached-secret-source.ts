@@ -1,6 +1,7 @@
 import type { Clock } from './clock.ts';
 import { ConfigInvalidError } from './errors.ts';
 import type { SecretReadOptions, SecretSource, SecretValue } from './secret-source.ts';
+import { untilAborted } from './until-aborted.ts';
 
 export interface CachedSecretSourceOptions {
   readonly clock: Clock;
@@ -19,26 +20,6 @@ interface InFlight {
   readonly seq: number;
   readonly forced: boolean;
 }
-
-/** Settles like `promise`, or rejects with the signal's reason as soon as this one caller aborts. */
-const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-};
 
 const frozen = (value: SecretValue): SecretValue =>
   // Every caller gets the same object: freeze it so one caller cannot change another's secret.

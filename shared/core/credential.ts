@@ -3,6 +3,13 @@ export type TokenKind = 'identity-service' | 'canvas-jwt' | 'inst-access';
 
 export const TOKEN_KINDS: readonly TokenKind[] = ['identity-service', 'canvas-jwt', 'inst-access'];
 
+/**
+ * Whether a token of this kind can be renewed from the previous one, without a new mint: only a
+ * Canvas services JWT (`POST /api/v1/jwts/refresh`, contract section 2). Every other kind is
+ * renewed by minting, so its stored token is never needed (nor decrypted) to renew it.
+ */
+export const canRefresh = (kind: TokenKind): boolean => kind === 'canvas-jwt';
+
 /** Request parameters after normalization: the same request always yields the same object. */
 export interface NormalizedParams {
   /** canvas-jwt: workflow names, sorted and de-duplicated. */
@@ -18,6 +25,16 @@ export interface NormalizedParams {
 }
 
 export type ParamName = keyof NormalizedParams;
+
+/** Every request parameter name, in the order messages list them. */
+export const PARAM_NAMES: readonly ParamName[] = [
+  'workflows',
+  'contextType',
+  'contextId',
+  'contextUuid',
+  'canvasAudience',
+  'audience',
+];
 
 /**
  * Which parameters a caller may set for a credential, and to what. `'*'` accepts any well-formed

@@ -1,6 +1,9 @@
 /**
- * The broker's error taxonomy. Every failure the broker can report carries a stable `code` from
- * this closed union; the edge maps codes to HTTP statuses in one table (shared/edge/error-table.ts).
+ * The broker's error taxonomy. Every failure the core and its ports can report carries a stable
+ * `code` from this closed union; the edge maps codes to HTTP statuses in one table
+ * (shared/edge/error-table.ts). Codes about the HTTP request itself (route, method, body size,
+ * media type) are not the core's business: they live with the HTTP edge
+ * (shared/edge/http-transport-errors.ts), which alone raises them.
  *
  * Messages are written for callers and operators and must never contain a token, a secret or an
  * Authorization header: build them from fixed text, ids and fingerprints only (see `safeText`).
@@ -8,10 +11,6 @@
 export type ErrorCode =
   // Caller input and authorization (4xx)
   | 'BAD_REQUEST'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'ROUTE_NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
   | 'POLICY_DENIED'
   | 'MIN_TTL_UNSATISFIABLE'
   // No valid token can be served right now (503 + Retry-After)
@@ -50,8 +49,12 @@ export interface BrokerErrorOptions {
   details?: Readonly<Record<string, string | number | boolean>>;
 }
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'TOKEN_UNAVAILABLE',
+/**
+ * THE transient codes: the table, the key service, the secret store or the upstream is busy or
+ * down, so a short wait and another try can succeed. The token engine turns these into
+ * TOKEN_UNAVAILABLE (503 + Retry-After); rotation lets Secrets Manager retry the step.
+ */
+const TRANSIENT: ReadonlySet<string> = new Set<ErrorCode>([
   'UPSTREAM_RETRYABLE',
   'UPSTREAM_TIMEOUT',
   'SECRET_THROTTLED',
@@ -60,13 +63,20 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'CIPHER_UNAVAILABLE',
 ]);
 
-export class BrokerError extends Error {
-  readonly code: ErrorCode;
+/** Whether a failure with this code may pass if the same operation is tried again later. */
+export const isTransient = (code: string): boolean => TRANSIENT.has(code);
+
+/**
+ * `C` is the literal code of a subclass, so `instanceof SecretThrottledError` narrows `code` to
+ * `'SECRET_THROTTLED'`; a plain `BrokerError` carries any core code.
+ */
+export class BrokerError<C extends string = ErrorCode> extends Error {
+  readonly code: C;
   readonly retryAfterSeconds: number | undefined;
   readonly upstreamStatus: number | undefined;
   readonly details: Readonly<Record<string, string | number | boolean>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: BrokerErrorOptions = {}) {
+  constructor(code: C, message: string, options: BrokerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -75,147 +85,163 @@ export class BrokerError extends Error {
     this.details = options.details;
   }
 
-  /** Whether trying the same operation again later can succeed. */
+  /** Whether trying the same operation again later can succeed (TOKEN_UNAVAILABLE: the broker said so). */
   get retryable(): boolean {
-    return RETRYABLE.has(this.code);
+    return this.code === 'TOKEN_UNAVAILABLE' || isTransient(this.code);
   }
 }
 
 type Opts = BrokerErrorOptions;
 
-export class BadRequestError extends BrokerError {
+export class BadRequestError extends BrokerError<'BAD_REQUEST'> {
   constructor(message: string, options?: Opts) {
     super('BAD_REQUEST', message, options);
   }
 }
-export class PayloadTooLargeError extends BrokerError {
-  constructor(message: string, options?: Opts) {
-    super('PAYLOAD_TOO_LARGE', message, options);
-  }
-}
-export class UnsupportedMediaTypeError extends BrokerError {
-  constructor(message: string, options?: Opts) {
-    super('UNSUPPORTED_MEDIA_TYPE', message, options);
-  }
-}
-export class RouteNotFoundError extends BrokerError {
-  constructor(message: string, options?: Opts) {
-    super('ROUTE_NOT_FOUND', message, options);
-  }
-}
-export class MethodNotAllowedError extends BrokerError {
-  constructor(message: string, options?: Opts) {
-    super('METHOD_NOT_ALLOWED', message, options);
-  }
-}
 /** Unknown and forbidden credentials deliberately share this one answer. */
-export class PolicyDeniedError extends BrokerError {
+export class PolicyDeniedError extends BrokerError<'POLICY_DENIED'> {
   constructor(message = 'The caller may not use this credential with these parameters.', options?: Opts) {
     super('POLICY_DENIED', message, options);
   }
 }
-export class MinTtlUnsatisfiableError extends BrokerError {
+export class MinTtlUnsatisfiableError extends BrokerError<'MIN_TTL_UNSATISFIABLE'> {
   constructor(message: string, options?: Opts) {
     super('MIN_TTL_UNSATISFIABLE', message, options);
   }
 }
-export class TokenUnavailableError extends BrokerError {
+export class TokenUnavailableError extends BrokerError<'TOKEN_UNAVAILABLE'> {
   constructor(message: string, options: Opts & { retryAfterSeconds: number }) {
     super('TOKEN_UNAVAILABLE', message, options);
   }
 }
-export class UpstreamRetryableError extends BrokerError {
+export class UpstreamRetryableError extends BrokerError<'UPSTREAM_RETRYABLE'> {
   constructor(message: string, options?: Opts) {
     super('UPSTREAM_RETRYABLE', message, options);
   }
 }
-export class UpstreamTimeoutError extends BrokerError {
+export class UpstreamTimeoutError extends BrokerError<'UPSTREAM_TIMEOUT'> {
   constructor(message: string, options?: Opts) {
     super('UPSTREAM_TIMEOUT', message, options);
   }
 }
-export class CredentialsRejectedError extends BrokerError {
+export class CredentialsRejectedError extends BrokerError<'UPSTREAM_CREDENTIALS_REJECTED'> {
   constructor(message: string, options?: Opts) {
     super('UPSTREAM_CREDENTIALS_REJECTED', message, options);
   }
 }
-export class UpstreamFatalError extends BrokerError {
+export class UpstreamFatalError extends BrokerError<'UPSTREAM_FATAL'> {
   constructor(message: string, options?: Opts) {
     super('UPSTREAM_FATAL', message, options);
   }
 }
-export class UpstreamMalformedError extends BrokerError {
+export class UpstreamMalformedError extends BrokerError<'UPSTREAM_MALFORMED'> {
   constructor(message: string, options?: Opts) {
     super('UPSTREAM_MALFORMED', message, options);
   }
 }
 /** `/api/v1/jwts/refresh` answered `invalid refresh`: mint a new token instead. */
-export class RefreshRejectedError extends BrokerError {
+export class RefreshRejectedError extends BrokerError<'UPSTREAM_REFRESH_REJECTED'> {
   constructor(message: string, options?: Opts) {
     super('UPSTREAM_REFRESH_REJECTED', message, options);
   }
 }
-export class SecretNotFoundError extends BrokerError {
+export class SecretNotFoundError extends BrokerError<'SECRET_NOT_FOUND'> {
   constructor(message: string, options?: Opts) {
     super('SECRET_NOT_FOUND', message, options);
   }
 }
-export class SecretAccessDeniedError extends BrokerError {
+export class SecretAccessDeniedError extends BrokerError<'SECRET_ACCESS_DENIED'> {
   constructor(message: string, options?: Opts) {
     super('SECRET_ACCESS_DENIED', message, options);
   }
 }
-export class SecretThrottledError extends BrokerError {
+export class SecretThrottledError extends BrokerError<'SECRET_THROTTLED'> {
   constructor(message: string, options?: Opts) {
     super('SECRET_THROTTLED', message, options);
   }
 }
-export class SecretMalformedError extends BrokerError {
+export class SecretMalformedError extends BrokerError<'SECRET_MALFORMED'> {
   constructor(message: string, options?: Opts) {
     super('SECRET_MALFORMED', message, options);
   }
 }
-export class SecretUnavailableError extends BrokerError {
+export class SecretUnavailableError extends BrokerError<'SECRET_UNAVAILABLE'> {
   constructor(message: string, options?: Opts) {
     super('SECRET_UNAVAILABLE', message, options);
   }
 }
-export class StoreUnavailableError extends BrokerError {
+export class StoreUnavailableError extends BrokerError<'STORE_UNAVAILABLE'> {
   constructor(message: string, options?: Opts) {
     super('STORE_UNAVAILABLE', message, options);
   }
 }
-export class DecryptionFailedError extends BrokerError {
+export class DecryptionFailedError extends BrokerError<'DECRYPT_FAILED'> {
   constructor(message: string, options?: Opts) {
     super('DECRYPT_FAILED', message, options);
   }
 }
-export class EncryptionFailedError extends BrokerError {
+export class EncryptionFailedError extends BrokerError<'ENCRYPT_FAILED'> {
   constructor(message: string, options?: Opts) {
     super('ENCRYPT_FAILED', message, options);
   }
 }
 /** The key service (KMS) could not be reached or throttled; the ciphertext itself may be fine. */
-export class CipherUnavailableError extends BrokerError {
+export class CipherUnavailableError extends BrokerError<'CIPHER_UNAVAILABLE'> {
   constructor(message: string, options?: Opts) {
     super('CIPHER_UNAVAILABLE', message, options);
   }
 }
 /** The assertion signing key cannot sign (disabled, deleted, access denied, wrong key usage): not retried. */
-export class SigningFailedError extends BrokerError {
+export class SigningFailedError extends BrokerError<'SIGNING_FAILED'> {
   constructor(message: string, options?: Opts) {
     super('SIGNING_FAILED', message, options);
   }
 }
-export class ConfigInvalidError extends BrokerError {
+export class ConfigInvalidError extends BrokerError<'CONFIG_INVALID'> {
   constructor(message: string, options?: Opts) {
     super('CONFIG_INVALID', message, options);
   }
 }
-export class InternalError extends BrokerError {
+export class InternalError extends BrokerError<'INTERNAL'> {
   constructor(message: string, options?: Opts) {
     super('INTERNAL', message, options);
   }
 }
 
 export const isBrokerError = (error: unknown): error is BrokerError => error instanceof BrokerError;
+
+// TokenUnavailableError asks for a retry hint at the type level; re-stating one keeps the cause's.
+type ErrorClass = new (message: string, options: BrokerErrorOptions) => BrokerError;
+
+/** Each code's class, so an error re-stated elsewhere (say, in rotation terms) keeps its class. */
+const CLASS_OF: Readonly<Record<ErrorCode, ErrorClass>> = {
+  BAD_REQUEST: BadRequestError,
+  POLICY_DENIED: PolicyDeniedError,
+  MIN_TTL_UNSATISFIABLE: MinTtlUnsatisfiableError,
+  TOKEN_UNAVAILABLE: TokenUnavailableError as ErrorClass,
+  UPSTREAM_RETRYABLE: UpstreamRetryableError,
+  UPSTREAM_TIMEOUT: UpstreamTimeoutError,
+  UPSTREAM_CREDENTIALS_REJECTED: CredentialsRejectedError,
+  UPSTREAM_FATAL: UpstreamFatalError,
+  UPSTREAM_MALFORMED: UpstreamMalformedError,
+  UPSTREAM_REFRESH_REJECTED: RefreshRejectedError,
+  SECRET_NOT_FOUND: SecretNotFoundError,
+  SECRET_ACCESS_DENIED: SecretAccessDeniedError,
+  SECRET_THROTTLED: SecretThrottledError,
+  SECRET_MALFORMED: SecretMalformedError,
+  SECRET_UNAVAILABLE: SecretUnavailableError,
+  STORE_UNAVAILABLE: StoreUnavailableError,
+  DECRYPT_FAILED: DecryptionFailedError,
+  ENCRYPT_FAILED: EncryptionFailedError,
+  CIPHER_UNAVAILABLE: CipherUnavailableError,
+  SIGNING_FAILED: SigningFailedError,
+  CONFIG_INVALID: ConfigInvalidError,
+  INTERNAL: InternalError,
+};
+
+/** An error of `code`'s own class, so `instanceof` and the code agree wherever it was rebuilt. */
+export const brokerErrorOf = (
+  code: ErrorCode,
+  message: string,
+  options: BrokerErrorOptions = {},
+): BrokerError => new CLASS_OF[code](message, options);

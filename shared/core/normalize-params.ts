@@ -1,4 +1,10 @@
-import type { CallerParamRules, CredentialConfig, NormalizedParams, ParamName } from './credential.ts';
+import {
+  type CallerParamRules,
+  type CredentialConfig,
+  type NormalizedParams,
+  PARAM_NAMES,
+  type ParamName,
+} from './credential.ts';
 import { BadRequestError, PolicyDeniedError } from './errors.ts';
 
 const WORKFLOW = /^[a-z][a-z0-9_]{0,63}$/;
@@ -12,14 +18,7 @@ const CONTEXT_TYPES: ReadonlyMap<string, 'Course' | 'User' | 'Account'> = new Ma
   ['user', 'User'],
   ['account', 'Account'],
 ]);
-const PARAM_NAMES: ReadonlySet<string> = new Set<ParamName>([
-  'workflows',
-  'contextType',
-  'contextId',
-  'contextUuid',
-  'canvasAudience',
-  'audience',
-]);
+const PARAM_NAME_SET: ReadonlySet<string> = new Set<string>(PARAM_NAMES);
 
 type Mutable = { -readonly [K in keyof NormalizedParams]: NormalizedParams[K] };
 
@@ -123,7 +122,7 @@ export const normalizeParamValues = (credential: CredentialConfig, requested: un
   }
   const merged: Mutable = { ...credential.fixedParams };
   for (const rawName of names) {
-    if (!PARAM_NAMES.has(rawName)) throw new BadRequestError(`params.${rawName}: unknown parameter`);
+    if (!PARAM_NAME_SET.has(rawName)) throw new BadRequestError(`params.${rawName}: unknown parameter`);
     const name = rawName as ParamName;
     const parsed = parseValue(name, (requested as Record<string, unknown>)[rawName]);
     if (credential.fixedParams[name] !== undefined || !allowedByRule(credential.callerParams, name, parsed)) {

@@ -1,4 +1,5 @@
-import { type ErrorCode, isBrokerError } from '../core/errors.ts';
+import type { AnswerCode } from '../core/answer-code.ts';
+import { isBrokerError } from '../core/errors.ts';
 
 /**
  * How one error code is answered. A row without `publicMessage` exposes the error's own message
@@ -8,7 +9,7 @@ import { type ErrorCode, isBrokerError } from '../core/errors.ts';
  */
 export interface ErrorMapping {
   readonly status: number;
-  readonly publicCode: ErrorCode;
+  readonly publicCode: AnswerCode;
   readonly publicMessage?: string;
   /** Answer with `Retry-After`: waiting can help, and the caller should not retry sooner. */
   readonly retryAfter?: boolean;
@@ -27,8 +28,8 @@ const UPSTREAM: ErrorMapping = {
 };
 const INTERNAL: ErrorMapping = { status: 500, publicCode: 'INTERNAL', publicMessage: 'Internal error.' };
 
-/** THE table from error code to HTTP answer. Every ErrorCode has a row (the type enforces it). */
-export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
+/** THE table from error code to HTTP answer. Every core and transport code has a row (the type enforces it). */
+export const ERROR_TABLE: Readonly<Record<AnswerCode, ErrorMapping>> = {
   BAD_REQUEST: { status: 400, publicCode: 'BAD_REQUEST' },
   POLICY_DENIED: { status: 403, publicCode: 'POLICY_DENIED' },
   ROUTE_NOT_FOUND: { status: 404, publicCode: 'ROUTE_NOT_FOUND' },
@@ -62,13 +63,13 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = {
 };
 
 /** The codes a caller can ever see in an error body. */
-export const PUBLIC_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(
+export const PUBLIC_ERROR_CODES: ReadonlySet<AnswerCode> = new Set(
   Object.values(ERROR_TABLE).map((row) => row.publicCode),
 );
 
 export interface PublicError {
   readonly status: number;
-  readonly code: ErrorCode;
+  readonly code: AnswerCode;
   readonly message: string;
   /** Whole seconds, present exactly when the answer carries `Retry-After`. */
   readonly retryAfterSeconds?: number;
@@ -95,7 +96,8 @@ const clean = (message: string): string => {
  */
 export const toPublicError = (error: unknown): PublicError => {
   if (!isBrokerError(error)) return { status: 500, code: 'INTERNAL', message: INTERNAL.publicMessage! };
-  const row = ERROR_TABLE[error.code] ?? INTERNAL;
+  // A BrokerError's code is a core code or, from the edge itself, a transport code.
+  const row = ERROR_TABLE[error.code as AnswerCode] ?? INTERNAL;
   const message = row.publicMessage ?? clean(error.message);
   return row.retryAfter
     ? {

@@ -1,4 +1,5 @@
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../core/errors.ts';
+import { BadRequestError } from '../core/errors.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './http-transport-errors.ts';
 
 /** Every broker request body is a few hundred bytes; 8 KiB leaves room for long param lists. */
 export const MAX_BODY_BYTES = 8_192;

@@ -1,4 +1,4 @@
-import type { Broker } from '../core/broker.ts';
+import type { Broker, PrewarmReport } from '../core/broker.ts';
 import { isBrokerError } from '../core/errors.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 
@@ -8,16 +8,8 @@ export interface PrewarmHandlerDeps {
   readonly metrics: Metrics;
 }
 
-export interface PrewarmResult {
+export interface PrewarmResult extends PrewarmReport {
   readonly ok: boolean;
-  readonly refreshed: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly failures: readonly {
-    readonly credentialId: string;
-    readonly variantId: string;
-    readonly code: string;
-  }[];
 }
 
 export type PrewarmHandler = (event?: unknown) => Promise<PrewarmResult>;

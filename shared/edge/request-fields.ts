@@ -1,5 +1,7 @@
 import { CREDENTIAL_ID_PATTERN } from '../core/credential.ts';
-import { BadRequestError, PayloadTooLargeError } from '../core/errors.ts';
+import { BadRequestError } from '../core/errors.ts';
+import { MAX_MIN_TTL_SECONDS, TOKEN_SHA256_PATTERN } from '../core/limits.ts';
+import { PayloadTooLargeError } from './http-transport-errors.ts';
 
 /**
  * Validation of the fields callers send, shared by the API and the direct-invoke entry so both
@@ -7,9 +9,7 @@ import { BadRequestError, PayloadTooLargeError } from '../core/errors.ts';
  * printable excerpt of what was sent.
  */
 
-export const MAX_MIN_TTL_SECONDS = 86_400;
 const MAX_PARAMS_JSON_LENGTH = 8_192;
-const TOKEN_SHA256 = /^[0-9a-f]{64}$/;
 
 const excerpt = (text: string): string => {
   const printable = text.replace(/[^\x20-\x7E]/g, '?');
@@ -73,7 +73,7 @@ export const readTokenSha256 = (body: Readonly<Record<string, unknown>>): string
     );
   }
   const value = body.tokenSha256;
-  if (typeof value !== 'string' || !TOKEN_SHA256.test(value)) {
+  if (typeof value !== 'string' || !TOKEN_SHA256_PATTERN.test(value)) {
     throw new BadRequestError(
       'tokenSha256 must be the SHA-256 of the rejected token, 64 lower-case hex characters.',
     );

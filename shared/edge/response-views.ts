@@ -1,5 +1,5 @@
 import type { CredentialDetail, CredentialSummary, ServedToken, VariantSummary } from '../core/broker.ts';
-import type { TokenKind } from '../core/credential.ts';
+import type { TokenBody } from '../core/token-body.ts';
 
 /**
  * The public JSON shapes of broker results. Fields are picked one by one, never spread, so a field
@@ -7,15 +7,7 @@ import type { TokenKind } from '../core/credential.ts';
  * ISO 8601 strings.
  */
 
-export interface TokenBody {
-  readonly token: string;
-  readonly tokenType: 'Bearer';
-  readonly expiresAt: string;
-  readonly expiresIn: number;
-  readonly credentialId: string;
-  readonly kind: TokenKind;
-  readonly fingerprint: string;
-}
+export type { TokenBody };
 
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();

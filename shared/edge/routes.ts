@@ -1,36 +1,13 @@
-/** The broker's REST routes (DESIGN "The broker's API"); `{id}` is the credential id. */
-export type RouteName =
-  | 'getToken'
-  | 'listCredentials'
-  | 'invalidateToken'
-  | 'describeCredential'
-  | 'refreshCredential'
-  | 'purgeTokens';
+import { API_RESOURCES, API_ROUTES, type ApiRoute } from '../config/api-routes.ts';
 
-interface RouteDef {
-  readonly method: string;
-  readonly resource: string;
-  readonly name: RouteName;
-  /** Whether a JSON body with fields is accepted (others take none, or `{}`). */
-  readonly body: boolean;
-}
-
-export const ROUTES: readonly RouteDef[] = [
-  { method: 'POST', resource: '/v1/credentials/{id}/token', name: 'getToken', body: true },
-  { method: 'GET', resource: '/v1/credentials', name: 'listCredentials', body: false },
-  { method: 'POST', resource: '/v1/credentials/{id}/token/invalidate', name: 'invalidateToken', body: true },
-  { method: 'GET', resource: '/v1/credentials/{id}', name: 'describeCredential', body: false },
-  { method: 'POST', resource: '/v1/credentials/{id}/refresh', name: 'refreshCredential', body: false },
-  { method: 'DELETE', resource: '/v1/credentials/{id}/token', name: 'purgeTokens', body: false },
-];
+export type { RouteName } from '../config/api-routes.ts';
 
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: RouteDef; readonly rawId: unknown }
+  | { readonly kind: 'found'; readonly route: ApiRoute; readonly rawId: unknown }
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
   | { readonly kind: 'not-found' };
 
-const RESOURCES = [...new Set(ROUTES.map((r) => r.resource))];
-const SEGMENTS = new Map(RESOURCES.map((resource) => [resource, resource.split('/')]));
+const SEGMENTS = new Map(API_RESOURCES.map((resource) => [resource, resource.split('/')]));
 
 /** The resource template `path` instantiates, and its `{id}` segment. */
 const resourceOfPath = (path: string): { resource: string; id: string | undefined } | undefined => {
@@ -83,7 +60,7 @@ export const matchRoute = (event: {
     resource = found.resource;
     rawId = found.id;
   }
-  const candidates = ROUTES.filter((r) => r.resource === resource);
+  const candidates = API_ROUTES.filter((r) => r.resource === resource);
   const route = candidates.find((r) => r.method === method);
   if (route === undefined) return { kind: 'method-not-allowed', allow: candidates.map((r) => r.method) };
   return { kind: 'found', route, rawId };

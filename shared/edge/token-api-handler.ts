@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Broker } from '../core/broker.ts';
 import type { Caller } from '../core/credential.ts';
-import { MethodNotAllowedError, PolicyDeniedError, RouteNotFoundError } from '../core/errors.ts';
+import { PolicyDeniedError } from '../core/errors.ts';
+import { firstRequestId } from '../core/request-id.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 import { callerFromRequestContext } from './caller-identity.ts';
 import { toPublicError } from './error-table.ts';
 import { errorResponse, jsonResponse } from './http-response.ts';
+import { MethodNotAllowedError, RouteNotFoundError } from './http-transport-errors.ts';
 import { logFailure } from './log-failure.ts';
 import { parseJsonBody } from './parse-json-body.ts';
 import {
@@ -41,8 +43,6 @@ export type TokenApiHandler = (
   options?: { readonly signal?: AbortSignal },
 ) => Promise<APIGatewayProxyResult>;
 
-const REQUEST_ID = /^[\x21-\x7E]{1,128}$/;
-
 const requestIdOf = (event: unknown, context: { readonly awsRequestId?: string } | undefined): string => {
   const ctx =
     typeof event === 'object' && event !== null
@@ -50,9 +50,7 @@ const requestIdOf = (event: unknown, context: { readonly awsRequestId?: string }
       : undefined;
   const fromEvent =
     typeof ctx === 'object' && ctx !== null ? (ctx as Record<string, unknown>).requestId : undefined;
-  if (typeof fromEvent === 'string' && REQUEST_ID.test(fromEvent)) return fromEvent;
-  const fromContext = context?.awsRequestId;
-  return typeof fromContext === 'string' && REQUEST_ID.test(fromContext) ? fromContext : randomUUID();
+  return firstRequestId(fromEvent, context?.awsRequestId) ?? randomUUID();
 };
 
 const fromApi = (context: unknown, api: { readonly apiId: string; readonly stage: string }): boolean => {

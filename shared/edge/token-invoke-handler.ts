@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { AnswerCode } from '../core/answer-code.ts';
 import { type Broker, INVOKE_CALLER } from '../core/broker.ts';
-import type { ErrorCode } from '../core/errors.ts';
 import { BadRequestError } from '../core/errors.ts';
+import { firstRequestId } from '../core/request-id.ts';
 import type { Logger } from '../core/telemetry.ts';
 import { toPublicError } from './error-table.ts';
 import { logFailure } from './log-failure.ts';
@@ -21,7 +22,7 @@ export interface TokenInvokeEvent {
  */
 export interface TokenInvokeError {
   readonly error: {
-    readonly code: ErrorCode;
+    readonly code: AnswerCode;
     readonly message: string;
     readonly requestId: string;
     /** Only when waiting can help (the API's `Retry-After`; invoke has no headers). */
@@ -42,8 +43,6 @@ export type TokenInvokeHandler = (
   options?: { readonly signal?: AbortSignal },
 ) => Promise<TokenInvokeResult>;
 
-const REQUEST_ID = /^[\x21-\x7E]{1,128}$/;
-
 /**
  * The token-invoke entry. Lambda passes no caller identity, so every request runs as
  * INVOKE_CALLER (`lambda-invoke`): who may invoke the function is the authorization, and the
@@ -53,9 +52,7 @@ const REQUEST_ID = /^[\x21-\x7E]{1,128}$/;
 export const makeTokenInvokeHandler = (deps: TokenInvokeHandlerDeps): TokenInvokeHandler => {
   const { broker, logger } = deps;
   return async (event, context, options) => {
-    const fromContext = context?.awsRequestId;
-    const requestId =
-      typeof fromContext === 'string' && REQUEST_ID.test(fromContext) ? fromContext : randomUUID();
+    const requestId = firstRequestId(context?.awsRequestId) ?? randomUUID();
     let credentialId: string | undefined;
     try {
       if (typeof event !== 'object' || event === null || Array.isArray(event)) {

@@ -1,16 +1,16 @@
 import type { Clock } from '../core/clock.ts';
 import { BadRequestError, ConfigInvalidError, isBrokerError, SecretNotFoundError } from '../core/errors.ts';
+import type { RotationCanvas, RotationCanvasSession, RotationCanvasToken } from '../core/rotation-canvas.ts';
+import { type RotationSecretStore, type SecretDescription, STAGE } from '../core/rotation-secret-store.ts';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from '../core/telemetry.ts';
 import {
   type CanvasRotationSecret,
   readCanvasRotationSecret,
   writeCanvasRotationSecret,
 } from './canvas-rotation-secret.ts';
-import type { RotationCanvas, RotationCanvasSession, RotationCanvasToken } from './rotation-canvas.ts';
 import { parseRotationEvent } from './rotation-event.ts';
 import { rotationFailure } from './rotation-failure.ts';
 import { rotationPurposePrefix } from './rotation-purpose.ts';
-import { type RotationSecretStore, type SecretDescription, STAGE } from './rotation-secret-store.ts';
 
 export interface RotateCanvasTokenDeps {
   readonly secrets: RotationSecretStore;

@@ -1,21 +1,12 @@
-import { isBrokerError, SecretUnavailableError } from '../core/errors.ts';
+import { SecretUnavailableError } from '../core/errors.ts';
 import type { SecretSource } from '../core/secret-source.ts';
+import { lazy } from './lazy.ts';
 
-/**
- * A SecretSource built on first use: secrets are read only to mint or refresh, which most
- * invocations never do, so the Secrets Manager SDK is not loaded at cold start (quality bar P4).
- * A failed load is not cached: the next call tries again.
- */
+/** A SecretSource whose Secrets Manager client loads on the first read: only a mint or refresh reads. */
 export const makeLazySecretSource = (load: () => Promise<SecretSource>): SecretSource => {
-  let pending: Promise<SecretSource> | undefined;
-  const source = (): Promise<SecretSource> => {
-    pending ??= load().catch((error: unknown) => {
-      pending = undefined;
-      throw isBrokerError(error)
-        ? error
-        : new SecretUnavailableError('The secret source could not be loaded.', { cause: error });
-    });
-    return pending;
-  };
+  const source = lazy(
+    load,
+    (cause) => new SecretUnavailableError('The secret source could not be loaded.', { cause }),
+  );
   return { get: async (secretId, options) => (await source()).get(secretId, options) };
 };

@@ -1,51 +1,24 @@
-import type { TelemetryLogLevel } from '../adapters/powertools/make-powertools-telemetry.ts';
-import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../config/env-names.ts';
+import { ENV } from '../config/env-names.ts';
 import { type ParsedBrokerConfig, parseBrokerConfig } from '../config/parse-broker-config.ts';
-import { ConfigInvalidError, isBrokerError } from '../core/errors.ts';
+import { isBrokerError } from '../core/errors.ts';
+import {
+  invalid,
+  loadTelemetryEnvironment,
+  matching,
+  required,
+  type TelemetryEnvironment,
+} from './environment-readers.ts';
 
 /** Everything a broker function needs from its environment, read and validated once. */
-export interface LambdaEnvironment {
-  readonly region: string;
+export interface LambdaEnvironment extends TelemetryEnvironment {
   readonly tableName: string;
   readonly envelopeKeyArn: string;
   readonly config: ParsedBrokerConfig;
-  readonly serviceName: string;
-  readonly metricsNamespace: string;
-  readonly logLevel: TelemetryLogLevel;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const KMS_KEY_ARN =
   /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/[A-Za-z0-9-]{1,128}|alias\/[A-Za-z0-9/_-]{1,250})$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const SIMPLE_NAME = /^[A-Za-z0-9_./#:-]{1,255}$/;
-const LOG_LEVELS: readonly TelemetryLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
-
-const invalid = (name: string, problem: string, cause?: unknown): never => {
-  throw new ConfigInvalidError(`${name}: ${problem}`, { details: { variable: name }, cause });
-};
-
-const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? invalid(name, 'is not set') : value.trim();
-};
-
-const matching = (env: NodeJS.ProcessEnv, name: string, pattern: RegExp, what: string): string => {
-  const value = required(env, name);
-  return pattern.test(value) ? value : invalid(name, `must be ${what}`);
-};
-
-const optional = (
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: string,
-  pattern: RegExp,
-  what: string,
-): string => {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') return fallback;
-  return pattern.test(value.trim()) ? value.trim() : invalid(name, `must be ${what}`);
-};
 
 const brokerConfig = (env: NodeJS.ProcessEnv): ParsedBrokerConfig => {
   const text = required(env, ENV.config);
@@ -70,15 +43,12 @@ const brokerConfig = (env: NodeJS.ProcessEnv): ParsedBrokerConfig => {
  * failing requests later. Nothing else in the code base reads `process.env`.
  */
 export const loadLambdaEnvironment = (env: NodeJS.ProcessEnv): LambdaEnvironment => {
-  const logLevel = optional(env, ENV.logLevel, 'INFO', /^(?:debug|info|warn|error)$/i, LOG_LEVELS.join(', '));
+  const telemetry = loadTelemetryEnvironment(env);
   return {
-    region: matching(env, 'AWS_REGION', REGION, 'an AWS region such as us-east-1'),
+    ...telemetry,
     tableName: matching(env, ENV.tableName, TABLE_NAME, 'a DynamoDB table name'),
     envelopeKeyArn: matching(env, ENV.envelopeKeyArn, KMS_KEY_ARN, 'a KMS key or alias ARN'),
     config: brokerConfig(env),
-    serviceName: optional(env, ENV.serviceName, SERVICE_NAME, SIMPLE_NAME, 'a simple name'),
-    metricsNamespace: optional(env, ENV.metricsNamespace, METRICS_NAMESPACE, SIMPLE_NAME, 'a simple name'),
-    logLevel: logLevel.toUpperCase() as TelemetryLogLevel,
   };
 };
 

@@ -8,6 +8,7 @@ import type { Broker } from '../core/broker.ts';
 import { makeCachedSecretSource } from '../core/cached-secret-source.ts';
 import type { Clock } from '../core/clock.ts';
 import { makeClockOffsetEstimator } from '../core/clock-offset.ts';
+import { canRefresh } from '../core/credential.ts';
 import { makeBroker } from '../core/make-broker.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 import { makeLazyEnvelopeCipher } from './lazy-envelope-cipher.ts';
@@ -92,8 +93,7 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
             ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           });
         },
-        // makeUpstreamClient gives only canvas-jwt a refresh (/api/v1/jwts/refresh).
-        { renewable: credential.kind === 'canvas-jwt' },
+        { renewable: canRefresh(credential.kind) },
       ),
     clock,
     clockOffset,

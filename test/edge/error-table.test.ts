@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { AnswerCode } from '../../shared/core/answer-code.ts';
 import {
   BrokerError,
-  type ErrorCode,
   InternalError,
   TokenUnavailableError,
   UpstreamFatalError,
 } from '../../shared/core/errors.ts';
 import { ERROR_TABLE, PUBLIC_ERROR_CODES, toPublicError } from '../../shared/edge/error-table.ts';
 
-const EXPECTED: Record<ErrorCode, [status: number, publicCode: ErrorCode]> = {
+const EXPECTED: Record<AnswerCode, [status: number, publicCode: AnswerCode]> = {
   BAD_REQUEST: [400, 'BAD_REQUEST'],
   POLICY_DENIED: [403, 'POLICY_DENIED'],
   ROUTE_NOT_FOUND: [404, 'ROUTE_NOT_FOUND'],
@@ -45,7 +45,7 @@ describe('the error table', () => {
   });
 
   it.each(Object.entries(EXPECTED))('answers %s with %j', (code, [status, publicCode]) => {
-    const answer = toPublicError(new BrokerError(code as ErrorCode, `${code}: ${INTERNALS}`));
+    const answer = toPublicError(new BrokerError(code as AnswerCode, `${code}: ${INTERNALS}`));
     expect(answer.status).toBe(status);
     expect(answer.code).toBe(publicCode);
     if (status < 500) expect(answer.message).toBe(`${code}: ${INTERNALS}`);

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BadRequestError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-} from '../../shared/core/errors.ts';
+import { BadRequestError } from '../../shared/core/errors.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../../shared/edge/http-transport-errors.ts';
 import { MAX_BODY_BYTES, parseJsonBody } from '../../shared/edge/parse-json-body.ts';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };

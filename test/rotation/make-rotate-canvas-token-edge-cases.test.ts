@@ -6,12 +6,12 @@ import {
   UpstreamFatalError,
   UpstreamRetryableError,
 } from '../../shared/core/errors.ts';
+import { type RotationSecretStore, STAGE } from '../../shared/core/rotation-secret-store.ts';
 import {
   makeRotateCanvasToken,
   type RotateCanvasToken,
 } from '../../shared/rotation/make-rotate-canvas-token.ts';
 import { rotationPurposePrefix } from '../../shared/rotation/rotation-purpose.ts';
-import { type RotationSecretStore, STAGE } from '../../shared/rotation/rotation-secret-store.ts';
 import { makeCapturingLogger } from '../support/canary.ts';
 import { makeFakeClock } from '../support/fake-clock.ts';
 import { type FakeRotationCanvas, makeFakeRotationCanvas } from './support/fake-rotation-canvas.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerError, isBrokerError } from '../../shared/core/errors.ts';
+import { STAGE } from '../../shared/core/rotation-secret-store.ts';
 import { rotationPurposePrefix } from '../../shared/rotation/rotation-purpose.ts';
-import { STAGE } from '../../shared/rotation/rotation-secret-store.ts';
 import { registerCanary } from '../support/canary.ts';
 import {
   makeRotationRig,

@@ -7,7 +7,7 @@ import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.t
 import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { BrokerError } from '../../shared/core/errors.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
-import { STAGE } from '../../shared/rotation/rotation-secret-store.ts';
+import { STAGE } from '../../shared/core/rotation-secret-store.ts';
 import { makeMemoryTokenStore } from '../doubles/memory-token-store.ts';
 import { findCanaryLeaks } from '../support/canary.ts';
 import {

@@ -6,6 +6,7 @@ import {
   EndpointType,
   type IModel,
   type IRequestValidator,
+  type JsonSchema,
   JsonSchemaType,
   JsonSchemaVersion,
   LambdaIntegration,
@@ -20,6 +21,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { API_ROUTES, type RequestModelName } from '../../../shared/config/api-routes.ts';
+import { MAX_MIN_TTL_SECONDS, TOKEN_SHA256_PATTERN } from '../../../shared/config/limits.ts';
 
 export interface BrokerApiProps {
   /** token-api: every route is a Lambda proxy to it. */
@@ -93,47 +96,35 @@ export class BrokerApi extends Construct {
       },
     });
 
-    const tokenRequest = this.restApi.addModel('TokenRequest', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'TokenRequest',
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-        properties: {
-          minTtlSeconds: { type: JsonSchemaType.INTEGER, minimum: 0, maximum: 86_400 },
-          params: { type: JsonSchemaType.OBJECT },
+    // Request bodies are JSON objects with exactly these fields (none for EmptyRequest).
+    const objectModel = (title: RequestModelName, properties?: Record<string, JsonSchema>): IModel =>
+      this.restApi.addModel(title, {
+        contentType: 'application/json',
+        schema: {
+          schema: JsonSchemaVersion.DRAFT4,
+          title,
+          type: JsonSchemaType.OBJECT,
+          additionalProperties: false,
+          ...(properties === undefined ? {} : { properties }),
         },
-      },
-    });
-    const invalidateRequest = this.restApi.addModel('InvalidateRequest', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'InvalidateRequest',
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-        // Proof of possession: the full SHA-256 of the rejected token, never its public fingerprint.
-        // Not `required` here, and `fingerprint` still listed: an old client's fingerprint-only body
-        // then reaches the handler, whose 400 explains what to send instead of the gateway's
-        // generic "Invalid request body".
-        properties: {
-          tokenSha256: { type: JsonSchemaType.STRING, pattern: '^[0-9a-f]{64}$' },
-          fingerprint: { type: JsonSchemaType.STRING, maxLength: 128 },
-          // Names the variant whose token was rejected (the same params the token was asked with).
-          params: { type: JsonSchemaType.OBJECT },
-        },
-      },
-    });
-    const emptyRequest = this.restApi.addModel('EmptyRequest', {
-      contentType: 'application/json',
-      schema: {
-        schema: JsonSchemaVersion.DRAFT4,
-        title: 'EmptyRequest',
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-      },
-    });
+      });
+    const models: Readonly<Record<RequestModelName, IModel>> = {
+      TokenRequest: objectModel('TokenRequest', {
+        minTtlSeconds: { type: JsonSchemaType.INTEGER, minimum: 0, maximum: MAX_MIN_TTL_SECONDS },
+        params: { type: JsonSchemaType.OBJECT },
+      }),
+      // Proof of possession: the full SHA-256 of the rejected token, never its public fingerprint.
+      // Not `required` here, and `fingerprint` still listed: an old client's fingerprint-only body
+      // then reaches the handler, whose 400 explains what to send instead of the gateway's
+      // generic "Invalid request body".
+      InvalidateRequest: objectModel('InvalidateRequest', {
+        tokenSha256: { type: JsonSchemaType.STRING, pattern: TOKEN_SHA256_PATTERN.source },
+        fingerprint: { type: JsonSchemaType.STRING, maxLength: 128 },
+        // Names the variant whose token was rejected (the same params the token was asked with).
+        params: { type: JsonSchemaType.OBJECT },
+      }),
+      EmptyRequest: objectModel('EmptyRequest'),
+    };
     const bodyAndParams = this.restApi.addRequestValidator('BodyAndParams', {
       validateRequestBody: true,
       validateRequestParameters: true,
@@ -155,15 +146,21 @@ export class BrokerApi extends Construct {
       });
     };
 
-    const credentials = this.restApi.root.addResource('v1').addResource('credentials');
-    const credential = credentials.addResource('{id}');
-    const token = credential.addResource('token');
-    add(credentials, 'GET', paramsOnly);
-    add(credential, 'GET', paramsOnly);
-    add(token, 'POST', bodyAndParams, tokenRequest);
-    add(token, 'DELETE', paramsOnly);
-    add(token.addResource('invalidate'), 'POST', bodyAndParams, invalidateRequest);
-    add(credential.addResource('refresh'), 'POST', bodyAndParams, emptyRequest);
+    // Every route of the one route table, on a resource tree built from its templates.
+    const resources = new Map<string, Resource>();
+    const resourceAt = (template: string): Resource => {
+      const found = resources.get(template);
+      if (found) return found;
+      const cut = template.lastIndexOf('/');
+      const parent = cut === 0 ? this.restApi.root : resourceAt(template.slice(0, cut));
+      const made = parent.addResource(template.slice(cut + 1));
+      resources.set(template, made);
+      return made;
+    };
+    for (const route of API_ROUTES) {
+      const model = route.model === undefined ? undefined : models[route.model];
+      add(resourceAt(route.resource), route.method, model ? bodyAndParams : paramsOnly, model);
+    }
 
     if (props.webAclArn !== undefined) {
       new CfnWebACLAssociation(this, 'WebAcl', {

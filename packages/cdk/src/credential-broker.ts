@@ -11,19 +11,19 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, RotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { API_ROUTES, routePaths } from '../../../shared/config/api-routes.ts';
 import type { BrokerConfigInput } from '../../../shared/config/broker-config.ts';
 import { ENV, FUNCTION_ENTRIES, METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/config/env-names.ts';
+import {
+  credentialPartitionKey,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from '../../../shared/config/token-table-layout.ts';
 import { BrokerApi } from './broker-api.ts';
 import { BrokerFunction } from './broker-function.ts';
 import { BrokerMonitoring } from './broker-monitoring.ts';
 import { type CredentialBrokerProps, ROTATION_DEFAULTS } from './credential-broker-props.ts';
 import { validateBrokerProps } from './validate-broker-props.ts';
-
-/**
- * Every table item of a credential lives under this partition key; IAM scopes the functions to the
- * configured credentials' partitions through dynamodb:LeadingKeys.
- */
-const CREDENTIAL_PARTITION_PREFIX = 'CRED#';
 
 /** The table operations the broker's store performs (reads, leases, fenced writes, purge). */
 const TABLE_ACTIONS = [
@@ -104,14 +104,14 @@ export class CredentialBroker extends Construct {
       });
 
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.partition, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sort, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.tableKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Garbage collection only: expiry is decided by `expiresAt` in the item, never by TTL.
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: true,
       // Mint history is the audit trail of issued tokens; losing it with a stack is not acceptable.
       removalPolicy: RemovalPolicy.RETAIN,
@@ -308,13 +308,13 @@ export class CredentialBroker extends Construct {
    */
   grantTokenAccess(grantee: IGrantable, credentialIds: readonly string[]): Grant {
     const ids = this.knownIds('grantTokenAccess', credentialIds);
-    return this.grantRoutes(grantee, [
-      ['GET', '/v1/credentials'],
-      ...ids.flatMap((id): [string, string][] => [
-        ['POST', `/v1/credentials/${id}/token`],
-        ['POST', `/v1/credentials/${id}/token/invalidate`],
-      ]),
-    ]);
+    return this.grantRoutes(
+      grantee,
+      routePaths(
+        API_ROUTES.filter((r) => !r.adminOnly),
+        ids,
+      ),
+    );
   }
 
   /** Lets `grantee` call the admin routes of these credentials (metadata, force refresh, purge). */
@@ -322,11 +322,10 @@ export class CredentialBroker extends Construct {
     const ids = this.knownIds('grantAdminAccess', credentialIds);
     return this.grantRoutes(
       grantee,
-      ids.flatMap((id): [string, string][] => [
-        ['GET', `/v1/credentials/${id}`],
-        ['POST', `/v1/credentials/${id}/refresh`],
-        ['DELETE', `/v1/credentials/${id}/token`],
-      ]),
+      routePaths(
+        API_ROUTES.filter((r) => r.adminOnly),
+        ids,
+      ),
     );
   }
 
@@ -356,10 +355,10 @@ export class CredentialBroker extends Construct {
         actions: TABLE_ACTIONS,
         resources: [this.table.tableArn],
         conditions: {
+          // Every table item of a credential lives in its partition (the adapter's own layout), so
+          // LeadingKeys scopes the functions to the configured credentials' items.
           'ForAllValues:StringEquals': {
-            'dynamodb:LeadingKeys': [...this.credentialIds].map(
-              (id) => `${CREDENTIAL_PARTITION_PREFIX}${id}`,
-            ),
+            'dynamodb:LeadingKeys': [...this.credentialIds].map(credentialPartitionKey),
           },
         },
       }),

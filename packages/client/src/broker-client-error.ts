@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../shared/core/errors.ts';
+import type { AnswerCode } from '../../../shared/core/answer-code.ts';
 
 /**
  * Why a broker call failed. The broker's own codes (from its `{"error": {"code"}}` body) pass
@@ -16,7 +16,7 @@ import type { ErrorCode } from '../../../shared/core/errors.ts';
  * - `HTTP_ERROR`: any other non-2xx answer without a broker error body.
  */
 export type BrokerClientErrorCode =
-  | ErrorCode
+  | AnswerCode
   | 'GATEWAY_REJECTED'
   | 'THROTTLED'
   | 'TIMEOUT'

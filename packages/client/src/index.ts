@@ -4,8 +4,10 @@
  *
  * @module @canvas-credential-broker/client
  */
+
+// Every code a broker error body can carry: the core's and the HTTP edge's.
+export type { AnswerCode as ErrorCode } from '../../../shared/core/answer-code.ts';
 export type { Clock } from '../../../shared/core/clock.ts';
-export type { ErrorCode } from '../../../shared/core/errors.ts';
 export {
   BrokerClientError,
   type BrokerClientErrorCode,

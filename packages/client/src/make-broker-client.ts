@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { AnswerCode } from '../../../shared/core/answer-code.ts';
+import { canonicalJson } from '../../../shared/core/canonical-json.ts';
 import type { Clock } from '../../../shared/core/clock.ts';
 import { CREDENTIAL_ID_PATTERN, type TokenKind } from '../../../shared/core/credential.ts';
-import type { ErrorCode } from '../../../shared/core/errors.ts';
 import { fingerprint } from '../../../shared/core/fingerprint.ts';
+import { firstRequestId } from '../../../shared/core/request-id.ts';
 import { safeText } from '../../../shared/core/safe-text.ts';
+import type { TokenBody } from '../../../shared/core/token-body.ts';
+import { untilAborted } from '../../../shared/core/until-aborted.ts';
 import { BrokerClientError, type BrokerClientErrorCode } from './broker-client-error.ts';
 
 export interface AwsCredentials {
@@ -39,17 +43,7 @@ export interface BrokerClientOptions {
 }
 
 /** The broker's token answer (POST /v1/credentials/{id}/token). */
-export interface BrokerToken {
-  readonly token: string;
-  readonly tokenType: 'Bearer';
-  /** ISO 8601, as the broker believes it (informational: expiry is decided by `expiresIn`). */
-  readonly expiresAt: string;
-  /** Seconds of life left, guaranteed by the broker; recomputed for tokens served from the cache. */
-  readonly expiresIn: number;
-  readonly credentialId: string;
-  readonly kind: TokenKind;
-  readonly fingerprint: string;
-}
+export type BrokerToken = TokenBody;
 
 export interface GetTokenOptions {
   /** The least remaining life the caller needs, in whole seconds (default 0). */
@@ -88,7 +82,7 @@ export interface BrokerClient {
 }
 
 /** Every code the broker may put in an error body; the type makes this list exhaustive. */
-const BROKER_CODES: Readonly<Record<ErrorCode, true>> = {
+const BROKER_CODES: Readonly<Record<AnswerCode, true>> = {
   BAD_REQUEST: true,
   PAYLOAD_TOO_LARGE: true,
   UNSUPPORTED_MEDIA_TYPE: true,
@@ -118,31 +112,19 @@ const BROKER_CODES: Readonly<Record<ErrorCode, true>> = {
 };
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
-/** Request ids are shown to people for support; anything else in that field is not repeated. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const EXECUTE_API_REGION = /\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_CACHE_ENTRIES = 1_000;
 const MAX_REJECTED_REMEMBERED = 64;
 
+// The client ships alone (it may import only the core, which reads no wall clock), so its default
+// clock is its own: the broker's is shared/adapters/system-clock.ts.
 const systemClock = { now: () => Date.now() };
 
 const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 const invalid = (message: string): BrokerClientError => new BrokerClientError('INVALID_ARGUMENT', message);
-
-/** JSON with object keys sorted, so equal parameters always name the same cache entry. */
-const stableJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-};
 
 const parseEndpoint = (endpoint: string): URL => {
   let url: URL;
@@ -204,17 +186,18 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const errorFromAnswer = (status: number, headers: Headers, body: unknown, now: number): BrokerClientError => {
   const retryAfterSeconds = retryAfterOf(headers.get('retry-after'), now);
   const header = headers.get('x-amzn-requestid');
-  const gatewayRequestId = header !== null && REQUEST_ID.test(header) ? header : undefined;
+  // Request ids are shown to people for support; anything else in that field is not repeated.
+  const gatewayRequestId = firstRequestId(header);
   if (isRecord(body) && isRecord(body.error) && typeof body.error.code === 'string') {
     const { code, message, requestId } = body.error;
     const known = Object.hasOwn(BROKER_CODES, code as string);
     return new BrokerClientError(
-      known ? (code as ErrorCode) : 'HTTP_ERROR',
+      known ? (code as AnswerCode) : 'HTTP_ERROR',
       safeText(typeof message === 'string' ? message : `The broker answered HTTP ${status}.`, 300),
       {
         status,
         retryAfterSeconds,
-        requestId: typeof requestId === 'string' && REQUEST_ID.test(requestId) ? requestId : gatewayRequestId,
+        requestId: firstRequestId(requestId) ?? gatewayRequestId,
       },
     );
   }
@@ -247,26 +230,12 @@ const readTokenBody = (body: unknown): BrokerToken | undefined => {
 };
 
 /** Waits for `promise`, or rejects as soon as this caller's own signal aborts. */
-const withCallerSignal = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-  if (signal === undefined) return promise;
-  const aborted = () =>
-    new BrokerClientError('ABORTED', 'The caller aborted the wait.', { cause: signal.reason });
-  if (signal.aborted) return Promise.reject(aborted());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-};
+const withCallerSignal = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> =>
+  untilAborted(
+    promise,
+    signal,
+    (s) => new BrokerClientError('ABORTED', 'The caller aborted the wait.', { cause: s.reason }),
+  );
 
 interface CacheEntry {
   readonly token: BrokerToken;
@@ -428,7 +397,7 @@ export const makeBrokerClient = (options: BrokerClientOptions): BrokerClient => 
       if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
         throw invalid('params must be an object.');
       }
-      const variantKey = `${credentialId}\n${params === undefined ? '' : stableJson(params)}`;
+      const variantKey = `${credentialId}\n${params === undefined ? '' : canonicalJson(params)}`;
       const needMs = (minTtlSeconds ?? 0) * 1000;
       const now = clock.now();
       const cached = cache.get(variantKey);

@@ -6,9 +6,9 @@ import {
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEY, TTL_ATTRIBUTE } from '../../config/token-table-layout.ts';
 import { StoreUnavailableError } from '../../core/errors.ts';
 import { storeUnavailable } from './dynamodb-error.ts';
-import { ATTR } from './dynamodb-token-item.ts';
 
 export interface CreateTokenTableOptions {
   /** How long to wait for the table to become ACTIVE (AWS takes seconds, dynalite milliseconds). */
@@ -18,7 +18,7 @@ export interface CreateTokenTableOptions {
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
 
 /**
- * Creates the token table (layout in dynamodb-token-item.ts) for local mode and tests, and waits until
+ * Creates the token table (layout: shared/config/token-table-layout.ts) for local mode and tests, and waits until
  * it is ACTIVE; deployed stacks get theirs from the CDK construct. Idempotent: an existing table
  * is waited for, not an error. TTL is enabled where the server supports it (dynalite does not,
  * which is harmless: expiry never depends on TTL).
@@ -33,12 +33,12 @@ export const createTokenTable = async (
       new CreateTableCommand({
         TableName: tableName,
         AttributeDefinitions: [
-          { AttributeName: ATTR.pk, AttributeType: 'S' },
-          { AttributeName: ATTR.sk, AttributeType: 'S' },
+          { AttributeName: TABLE_KEY.partition, AttributeType: 'S' },
+          { AttributeName: TABLE_KEY.sort, AttributeType: 'S' },
         ],
         KeySchema: [
-          { AttributeName: ATTR.pk, KeyType: 'HASH' },
-          { AttributeName: ATTR.sk, KeyType: 'RANGE' },
+          { AttributeName: TABLE_KEY.partition, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEY.sort, KeyType: 'RANGE' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
@@ -81,7 +81,7 @@ const enableTimeToLive = async (client: DynamoDBClient, tableName: string): Prom
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: ATTR.ttl, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       }),
     );
   } catch (error) {

@@ -1,4 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  ATTR,
+  credentialIdOfPartition,
+  credentialPartitionKey,
+  HOLD_SORT_KEY,
+  MINT_PREFIX,
+  VARIANT_PREFIX,
+} from '../../config/token-table-layout.ts';
 import { type NormalizedParams, TOKEN_KINDS, type TokenKind } from '../../core/credential.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { StoreUnavailableError } from '../../core/errors.ts';
@@ -13,7 +21,8 @@ import type {
 } from '../../core/token-store.ts';
 
 /**
- * The token table's item format, in one place: keys, attribute names, marshalling and parsing.
+ * The token table's item format: marshalling and parsing (keys and attribute names:
+ * shared/config/token-table-layout.ts).
  *
  * Layout (one table, `pk` HASH + `sk` RANGE, both strings):
  * - variant item: `pk = CRED#<credentialId>`, `sk = VARIANT#<variantId>`; fencing `version`, the
@@ -35,53 +44,6 @@ import type {
  */
 
 export const DAY_MS = 86_400_000;
-
-const CRED_PREFIX = 'CRED#';
-export const VARIANT_PREFIX = 'VARIANT#';
-export const MINT_PREFIX = 'MINT#';
-export const HOLD_SORT_KEY = 'HOLD#throttle';
-
-export const ATTR = {
-  pk: 'pk',
-  sk: 'sk',
-  credentialId: 'credentialId',
-  variantId: 'variantId',
-  kind: 'kind',
-  params: 'params',
-  version: 'version',
-  ttl: 'ttl',
-  lastUsedAt: 'lastUsedAt',
-  keyRef: 'keyRef',
-  encryptedKey: 'encryptedKey',
-  iv: 'iv',
-  tag: 'tag',
-  ciphertext: 'ciphertext',
-  fingerprint: 'fingerprint',
-  issuedAt: 'issuedAt',
-  expiresAt: 'expiresAt',
-  refreshAt: 'refreshAt',
-  refreshableUntil: 'refreshableUntil',
-  readableExpiry: 'readableExpiry',
-  secretVersionId: 'secretVersionId',
-  leaseId: 'leaseId',
-  leaseOwner: 'leaseOwner',
-  leaseAt: 'leaseAt',
-  leaseMs: 'leaseMs',
-  failureId: 'failureId',
-  failureCode: 'failureCode',
-  failureAt: 'failureAt',
-  failureHoldMs: 'failureHoldMs',
-  failureCount: 'failureCount',
-  failureSince: 'failureSince',
-  failureUnhealthyAt: 'failureUnhealthyAt',
-  holdId: 'holdId',
-  holdCode: 'holdCode',
-  holdAt: 'holdAt',
-  holdMs: 'holdMs',
-  holdUntil: 'holdUntil',
-  instanceId: 'instanceId',
-  via: 'via',
-} as const;
 
 export const TOKEN_ATTRIBUTES: readonly string[] = [
   ATTR.keyRef,
@@ -119,10 +81,9 @@ export const s = (value: string): AttributeValue => ({ S: value });
 export const n = (value: number): AttributeValue => ({ N: String(value) });
 export const bool = (value: boolean): AttributeValue => ({ BOOL: value });
 
-export const partitionKey = (credentialId: string): string => `${CRED_PREFIX}${credentialId}`;
 export const variantSortKey = (variantId: string): string => `${VARIANT_PREFIX}${variantId}`;
 export const variantItemKey = (key: VariantKey): Item => ({
-  [ATTR.pk]: s(partitionKey(key.credentialId)),
+  [ATTR.pk]: s(credentialPartitionKey(key.credentialId)),
   [ATTR.sk]: s(variantSortKey(key.variantId)),
 });
 
@@ -164,7 +125,7 @@ export const failureAttributes = (failure: FailureRecord): Record<string, Attrib
 });
 
 export const credentialHoldKey = (credentialId: string): Item => ({
-  [ATTR.pk]: s(partitionKey(credentialId)),
+  [ATTR.pk]: s(credentialPartitionKey(credentialId)),
   [ATTR.sk]: s(HOLD_SORT_KEY),
 });
 
@@ -187,7 +148,7 @@ export const mintSortKey = (record: MintRecord): string =>
   `${MINT_PREFIX}${padded(record.issuedAt, 16)}#${record.key.variantId}#${padded(record.version, 10)}`;
 
 export const mintItem = (record: MintRecord, mintHistoryMs: number): Item => ({
-  [ATTR.pk]: s(partitionKey(record.key.credentialId)),
+  [ATTR.pk]: s(credentialPartitionKey(record.key.credentialId)),
   [ATTR.sk]: s(mintSortKey(record)),
   [ATTR.credentialId]: s(record.key.credentialId),
   [ATTR.variantId]: s(record.key.variantId),
@@ -346,10 +307,11 @@ export const parseCredentialHold = (item: Item): CredentialHold | undefined => {
 export const variantKeyOf = (item: Item): VariantKey | undefined => {
   const pk = str(item, ATTR.pk);
   const sk = str(item, ATTR.sk);
-  if (pk === undefined || sk === undefined || !pk.startsWith(CRED_PREFIX) || !sk.startsWith(VARIANT_PREFIX)) {
+  const credentialId = pk === undefined ? undefined : credentialIdOfPartition(pk);
+  if (credentialId === undefined || sk === undefined || !sk.startsWith(VARIANT_PREFIX)) {
     return undefined;
   }
-  return { credentialId: pk.slice(CRED_PREFIX.length), variantId: sk.slice(VARIANT_PREFIX.length) };
+  return { credentialId, variantId: sk.slice(VARIANT_PREFIX.length) };
 };
 
 export const parseVariantItem = (item: Item, key: VariantKey, tableName: string): StoredVariant => {

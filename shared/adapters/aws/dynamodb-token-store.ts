@@ -10,6 +10,12 @@ import {
   type UpdateItemCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import {
+  ATTR,
+  credentialPartitionKey,
+  MINT_PREFIX,
+  VARIANT_PREFIX,
+} from '../../config/token-table-layout.ts';
 import { StoreUnavailableError } from '../../core/errors.ts';
 import type {
   CredentialHold,
@@ -21,7 +27,6 @@ import type {
 import { isConditionFailure, storeUnavailable, wasRetried } from './dynamodb-error.ts';
 import { makeExpressionBuilder } from './dynamodb-expression.ts';
 import {
-  ATTR,
   credentialHoldAttributes,
   credentialHoldKey,
   DAY_MS,
@@ -30,18 +35,15 @@ import {
   type Item,
   LEASE_ATTRIBUTES,
   leaseAttributes,
-  MINT_PREFIX,
   mintItem,
   n,
   parseCredentialHold,
   parseMintItem,
   parseVariantItem,
-  partitionKey,
   s,
   TOKEN_ATTRIBUTES,
   tokenAttributes,
   ttlSeconds,
-  VARIANT_PREFIX,
   variantItemKey,
   variantKeyOf,
 } from './dynamodb-token-item.ts';
@@ -122,7 +124,7 @@ export const makeDynamoDbTokenStore = ({
   ): Promise<Item[]> => {
     const x = makeExpressionBuilder();
     return queryAll(operation, {
-      KeyConditionExpression: `${x.name(ATTR.pk)} = ${x.value(s(partitionKey(credentialId)))} AND begins_with(${x.name(ATTR.sk)}, ${x.value(s(VARIANT_PREFIX))})`,
+      KeyConditionExpression: `${x.name(ATTR.pk)} = ${x.value(s(credentialPartitionKey(credentialId)))} AND begins_with(${x.name(ATTR.sk)}, ${x.value(s(VARIANT_PREFIX))})`,
       ...(projection === undefined ? {} : { ProjectionExpression: projection.map(x.name).join(', ') }),
       ExpressionAttributeNames: x.names,
       ExpressionAttributeValues: x.values,
@@ -380,7 +382,7 @@ export const makeDynamoDbTokenStore = ({
       const items = await queryAll(
         'Query (listMints)',
         {
-          KeyConditionExpression: `${x.name(ATTR.pk)} = ${x.value(s(partitionKey(credentialId)))} AND begins_with(${x.name(ATTR.sk)}, ${x.value(s(MINT_PREFIX))})`,
+          KeyConditionExpression: `${x.name(ATTR.pk)} = ${x.value(s(credentialPartitionKey(credentialId)))} AND begins_with(${x.name(ATTR.sk)}, ${x.value(s(MINT_PREFIX))})`,
           ExpressionAttributeNames: x.names,
           ExpressionAttributeValues: x.values,
           // Newest first: the sort key starts with the zero-padded issue time.

@@ -6,16 +6,9 @@ import {
   SecretThrottledError,
   SecretUnavailableError,
 } from '../../core/errors.ts';
-import { shapeOf, THROTTLING_ERRORS } from './sdk-error.ts';
+import { classifySecretsManagerFailure } from './secrets-manager-failure.ts';
 
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'DecryptionFailure', 'EncryptionFailure']);
-/** Secrets Manager refusing the call for the secret's state or the arguments: no retry fixes it. */
-const REFUSED = new Set([
-  'InvalidRequestException',
-  'InvalidParameterException',
-  'PreconditionNotMetException',
-]);
-
 /**
  * Maps a failed DescribeSecret, PutSecretValue or UpdateSecretVersionStage to the broker's errors,
  * naming the operation (GetSecretValue goes through `translateSecretsManagerError`, which also
@@ -27,40 +20,35 @@ export const translateSecretsManagerRotationError = (
   secretId: string,
   operation: 'DescribeSecret' | 'PutSecretValue' | 'UpdateSecretVersionStage',
 ): BrokerError => {
-  const shape = shapeOf(error);
-  const name = typeof shape.name === 'string' ? shape.name : 'Error';
-  const message = typeof shape.message === 'string' ? shape.message : '';
+  const { kind, name } = classifySecretsManagerFailure(error, ACCESS_DENIED);
   const options = { cause: error, details: { secretId, operation, awsError: name } };
-
-  if (name === 'ResourceNotFoundException') {
-    return new SecretNotFoundError(
-      `${operation}: secret ${secretId} was not found in Secrets Manager.`,
-      options,
-    );
+  switch (kind) {
+    case 'not-found':
+      return new SecretNotFoundError(
+        `${operation}: secret ${secretId} was not found in Secrets Manager.`,
+        options,
+      );
+    case 'deleting':
+      return new SecretNotFoundError(`${operation}: secret ${secretId} is scheduled for deletion.`, options);
+    case 'denied':
+      return new SecretAccessDeniedError(
+        `${operation}: the rotation function may not do this on secret ${secretId} (or use its KMS key).`,
+        options,
+      );
+    case 'throttled':
+      return new SecretThrottledError(
+        `${operation}: Secrets Manager throttled the call for secret ${secretId}.`,
+        options,
+      );
+    case 'refused':
+      return new BadRequestError(
+        `${operation}: Secrets Manager refused the call for secret ${secretId} (${name}); check its versions and staging labels.`,
+        options,
+      );
+    default:
+      return new SecretUnavailableError(
+        `${operation}: Secrets Manager could not be reached for secret ${secretId}.`,
+        options,
+      );
   }
-  if (name === 'InvalidRequestException' && /marked for deletion/i.test(message)) {
-    return new SecretNotFoundError(`${operation}: secret ${secretId} is scheduled for deletion.`, options);
-  }
-  if (ACCESS_DENIED.has(name)) {
-    return new SecretAccessDeniedError(
-      `${operation}: the rotation function may not do this on secret ${secretId} (or use its KMS key).`,
-      options,
-    );
-  }
-  if (THROTTLING_ERRORS.has(name) || shape.$retryable?.throttling === true) {
-    return new SecretThrottledError(
-      `${operation}: Secrets Manager throttled the call for secret ${secretId}.`,
-      options,
-    );
-  }
-  if (REFUSED.has(name)) {
-    return new BadRequestError(
-      `${operation}: Secrets Manager refused the call for secret ${secretId} (${name}); check its versions and staging labels.`,
-      options,
-    );
-  }
-  return new SecretUnavailableError(
-    `${operation}: Secrets Manager could not be reached for secret ${secretId}.`,
-    options,
-  );
 };

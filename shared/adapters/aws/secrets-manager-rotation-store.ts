@@ -6,7 +6,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { SecretMalformedError } from '../../core/errors.ts';
-import { type RotationSecretStore, STAGE } from '../../rotation/rotation-secret-store.ts';
+import { type RotationSecretStore, STAGE } from '../../core/rotation-secret-store.ts';
 import { translateSecretsManagerError } from './secrets-manager-error-translation.ts';
 import { translateSecretsManagerRotationError } from './secrets-manager-rotation-error-translation.ts';
 

@@ -1,9 +1,5 @@
 import { SecretMalformedError } from '../../core/errors.ts';
-import { safeText } from '../../core/safe-text.ts';
-
-// An integer beyond 2^53 was already rounded by JSON.parse: stringifying it would hand upstream a
-// different id than the one stored, so it must be stored as a string instead.
-const isInexactInteger = (value: number): boolean => Number.isInteger(value) && !Number.isSafeInteger(value);
+import { secretFieldsOf } from '../../core/secret-fields.ts';
 
 export interface RawSecretPayload {
   readonly SecretString?: string;
@@ -36,18 +32,7 @@ export const parseSecretFields = (secretId: string, payload: RawSecretPayload): 
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw malformed('is not a JSON object; the broker needs a JSON object of string fields.');
   }
-  const entries: Array<[string, string]> = [];
-  for (const [field, value] of Object.entries(parsed)) {
-    if (typeof value === 'string') {
-      entries.push([field, value]);
-    } else if (typeof value === 'number' && Number.isFinite(value) && !isInexactInteger(value)) {
-      // Hand-edited secrets often hold ids as numbers (`"clientId": 170000000000123`).
-      entries.push([field, String(value)]);
-    } else {
-      const name = safeText(field, 64);
-      throw malformed(`has a field "${name}" that is not a string.`, { field: name });
-    }
-  }
-  // fromEntries defines own properties, so a field called "__proto__" cannot touch the prototype.
-  return Object.fromEntries(entries);
+  return secretFieldsOf(parsed as Record<string, unknown>, (name) =>
+    malformed(`has a field "${name}" that is not a string.`, { field: name }),
+  );
 };

@@ -1,4 +1,5 @@
 import { UpstreamMalformedError } from '../../core/errors.ts';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../core/limits.ts';
 import type { IssuedToken } from '../../core/upstream-client.ts';
 import type { UpstreamResponse } from './upstream-response.ts';
 
@@ -13,7 +14,7 @@ export const CANVAS_TOKEN_LIFETIME_MS = 3600 * 1000;
  * honouring it, so it is refused as malformed: failure memory, a 502 then 503s, never a stored
  * token whose expiry cannot be trusted.
  */
-export const MAX_UPSTREAM_LIFETIME_MS = 24 * 3600 * 1000;
+export const MAX_UPSTREAM_LIFETIME_MS = MAX_TOKEN_LIFETIME_SECONDS * 1000;
 
 /**
  * Builds the IssuedToken a client returns, refusing one that is already expired on arrival (an `exp`

@@ -10,8 +10,8 @@ export type UpstreamClientDeps = Omit<HttpClientDeps, 'baseUrl'>;
 
 /**
  * The core's UpstreamClient port for one credential, on the HTTP clients. Secret fields by kind:
- * identity-service `clientId` + `clientSecret`; canvas-jwt and inst-access `accessToken`. Only
- * canvas-jwt can renew without a new mint, so only it has `refresh`. Every failure, a missing secret
+ * identity-service `clientId` + `clientSecret`; canvas-jwt and inst-access `accessToken`. Only a
+ * kind that `canRefresh` (canvas-jwt) has `refresh`. Every failure, a missing secret
  * field included, is a rejection (never a synchronous throw).
  */
 export const makeUpstreamClient = (

@@ -6,7 +6,7 @@ import {
   SecretUnavailableError,
 } from '../../core/errors.ts';
 import { fingerprint } from '../../core/fingerprint.ts';
-import { safeText } from '../../core/safe-text.ts';
+import { secretFieldsOf } from '../../core/secret-fields.ts';
 import type { SecretReadOptions, SecretSource, SecretValue } from '../../core/secret-source.ts';
 import { canonicalJson } from '../crypto/canonical-json.ts';
 
@@ -77,28 +77,16 @@ export const makeFileSecretSource = ({ path }: FileSecretSourceDeps): SecretSour
         details,
       });
     }
-    const entries: Array<[string, string]> = [];
-    for (const [field, value] of Object.entries(entry)) {
-      if (typeof value === 'string') {
-        entries.push([field, value]);
-      } else if (typeof value === 'number' && Number.isFinite(value) && !isInexactInteger(value)) {
-        entries.push([field, String(value)]);
-      } else {
-        const name = safeText(field, 64);
-        throw new SecretMalformedError(
+    const fields = secretFieldsOf(
+      entry,
+      (name) =>
+        new SecretMalformedError(
           `Secret ${secretId} in ${path} has a field "${name}" that is not a string.`,
           {
             details: { ...details, field: name },
           },
-        );
-      }
-    }
-    // fromEntries defines own properties, so a field called "__proto__" cannot touch the prototype.
-    const fields = Object.fromEntries(entries);
+        ),
+    );
     return { versionId: fingerprint(canonicalJson(fields)), fields };
   },
 });
-
-// An integer beyond 2^53 was already rounded by JSON.parse: stringifying it would hand upstream a
-// different id than the one written, so it must be written as a string instead.
-const isInexactInteger = (value: number): boolean => Number.isInteger(value) && !Number.isSafeInteger(value);

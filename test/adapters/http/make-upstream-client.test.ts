@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeUpstreamClient } from '../../../shared/adapters/http/make-upstream-client.ts';
-import type { CredentialConfig, TokenKind } from '../../../shared/core/credential.ts';
+import {
+  type CredentialConfig,
+  canRefresh,
+  TOKEN_KINDS,
+  type TokenKind,
+} from '../../../shared/core/credential.ts';
 import type { SecretValue } from '../../../shared/core/secret-source.ts';
 import { captureError, expectNoSecrets } from './support/capture-error.ts';
 import { base64Wrap, directJwe, rsaJwe, signedJwt } from './support/jose-fixtures.ts';
@@ -40,6 +45,13 @@ const secret = (fields: Record<string, string>): SecretValue => ({ versionId: 'v
 const signal = () => new AbortController().signal;
 
 describe('makeUpstreamClient', () => {
+  it.each(TOKEN_KINDS)(
+    'gives a %s client a refresh exactly when canRefresh says the kind can refresh',
+    (kind) => {
+      expect(upstream(kind).refresh !== undefined).toBe(canRefresh(kind));
+    },
+  );
+
   it('mints an Identity Service token from clientId and clientSecret, with no refresh', async () => {
     server.handle(
       reply(200, { access_token: await signedJwt({ exp: T0 / 1000 + 3_600 }), expires_in: 3599 }),

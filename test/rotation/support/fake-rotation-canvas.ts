@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CredentialsRejectedError, UpstreamFatalError } from '../../../shared/core/errors.ts';
-import type { RotationCanvas, RotationCanvasToken } from '../../../shared/rotation/rotation-canvas.ts';
+import type { RotationCanvas, RotationCanvasToken } from '../../../shared/core/rotation-canvas.ts';
 
 interface FakeToken {
   id: string;

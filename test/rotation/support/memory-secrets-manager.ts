@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseSecretFields } from '../../../shared/adapters/aws/secrets-manager-secret-fields.ts';
 import { BadRequestError, SecretNotFoundError } from '../../../shared/core/errors.ts';
-import type { SecretSource } from '../../../shared/core/secret-source.ts';
 import {
   type RotationSecretStore,
   STAGE,
   type StoredSecretVersion,
-} from '../../../shared/rotation/rotation-secret-store.ts';
+} from '../../../shared/core/rotation-secret-store.ts';
+import type { SecretSource } from '../../../shared/core/secret-source.ts';
 
 interface Version {
   readonly id: string;

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type FaultSpec, type RunningSimulator, startSimulator } from '../../../dev/simulator/index.ts';
-import { makeHttpRotationCanvas } from '../../../shared/rotation/http-rotation-canvas.ts';
+import { makeHttpRotationCanvas } from '../../../shared/adapters/http/http-rotation-canvas.ts';
+import type { RotationCanvas, RotationCanvasSession } from '../../../shared/core/rotation-canvas.ts';
+import type { RotationSecretStore } from '../../../shared/core/rotation-secret-store.ts';
+import { STAGE } from '../../../shared/core/rotation-secret-store.ts';
 import type {
   RotateCanvasToken,
   RotateCanvasTokenDeps,
 } from '../../../shared/rotation/make-rotate-canvas-token.ts';
 import { makeRotateCanvasToken } from '../../../shared/rotation/make-rotate-canvas-token.ts';
-import type { RotationCanvas, RotationCanvasSession } from '../../../shared/rotation/rotation-canvas.ts';
 import type { RotationStep } from '../../../shared/rotation/rotation-event.ts';
-import type { RotationSecretStore } from '../../../shared/rotation/rotation-secret-store.ts';
-import { STAGE } from '../../../shared/rotation/rotation-secret-store.ts';
 import {
   type CapturingLogger,
   type CapturingMetrics,

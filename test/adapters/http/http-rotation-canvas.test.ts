@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeHttpRotationCanvas } from '../../shared/rotation/http-rotation-canvas.ts';
-import type { RotationCanvas } from '../../shared/rotation/rotation-canvas.ts';
-import { registerCanary } from '../support/canary.ts';
-import { type RotationSimulator, startRotationSimulator, USER_AGENT } from './support/rotation-harness.ts';
+import { makeHttpRotationCanvas } from '../../../shared/adapters/http/http-rotation-canvas.ts';
+import type { RotationCanvas } from '../../../shared/core/rotation-canvas.ts';
+import {
+  type RotationSimulator,
+  startRotationSimulator,
+  USER_AGENT,
+} from '../../rotation/support/rotation-harness.ts';
+import { registerCanary } from '../../support/canary.ts';
 
 let simulator: RotationSimulator;
 let canvas: RotationCanvas;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../shared/config/env-names.ts';
-import { loadRotationEnvironment } from '../../shared/rotation/load-rotation-environment.ts';
+import { loadRotationEnvironment } from '../../shared/runtime/load-rotation-environment.ts';
 
 const VALID = {
   AWS_REGION: 'us-east-1',

@@ -1,13 +1,10 @@
-import { bearerAuthorization } from '../adapters/http/authorization-header.ts';
-import {
-  type CanvasTokensClientDeps,
-  makeCanvasTokensClient,
-} from '../adapters/http/canvas-tokens-client.ts';
-import { classifyFailure } from '../adapters/http/classify-failure.ts';
-import { jsonObjectBody } from '../adapters/http/json-body.ts';
-import { sendUpstreamRequest } from '../adapters/http/send-upstream-request.ts';
-import { UpstreamMalformedError } from '../core/errors.ts';
-import type { RotationCanvas } from './rotation-canvas.ts';
+import { UpstreamMalformedError } from '../../core/errors.ts';
+import type { RotationCanvas } from '../../core/rotation-canvas.ts';
+import { bearerAuthorization } from './authorization-header.ts';
+import { type CanvasTokensClientDeps, makeCanvasTokensClient } from './canvas-tokens-client.ts';
+import { classifyFailure } from './classify-failure.ts';
+import { jsonObjectBody } from './json-body.ts';
+import { sendUpstreamRequest } from './send-upstream-request.ts';
 
 const WHOAMI = 'Canvas users self';
 
