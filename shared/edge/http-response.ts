@@ -11,15 +11,29 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/** A fresh copy per answer (a literal, cheaper than a spread on the hot path). */
+const baseHeaders = (): Record<string, string> => ({
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+});
+
+/** An answer whose body is already JSON text (the token answer, see token-body-json.ts). */
+export const jsonTextResponse = (
+  statusCode: number,
+  text: string,
+  headers?: Readonly<Record<string, string>>,
+): APIGatewayProxyResult => ({
+  statusCode,
+  headers: headers === undefined ? baseHeaders() : { ...BASE_HEADERS, ...headers },
+  body: text,
+});
+
 export const jsonResponse = (
   statusCode: number,
   body: unknown,
   headers?: Readonly<Record<string, string>>,
-): APIGatewayProxyResult => ({
-  statusCode,
-  headers: headers === undefined ? { ...BASE_HEADERS } : { ...BASE_HEADERS, ...headers },
-  body: JSON.stringify(body),
-});
+): APIGatewayProxyResult => jsonTextResponse(statusCode, JSON.stringify(body), headers);
 
 /** The error body `{"error":{"code","message","requestId"}}`, with `Retry-After` when the table says so. */
 export const errorResponse = (

@@ -12,10 +12,21 @@ export type { TokenBody };
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
 
+/** A served token's expiry repeats on every hit until it is renewed: format it once. */
+let lastExpiresAt: number | undefined;
+let lastExpiresAtIso = '';
+const expiryIso = (ms: number): string => {
+  if (ms !== lastExpiresAt) {
+    lastExpiresAtIso = new Date(ms).toISOString();
+    lastExpiresAt = ms;
+  }
+  return lastExpiresAtIso;
+};
+
 export const toTokenBody = (served: ServedToken): TokenBody => ({
   token: served.token,
   tokenType: served.tokenType,
-  expiresAt: new Date(served.expiresAt).toISOString(),
+  expiresAt: expiryIso(served.expiresAt),
   expiresIn: served.expiresIn,
   credentialId: served.credentialId,
   kind: served.kind,

@@ -7,7 +7,7 @@ import { firstRequestId } from '../core/request-id.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
 import { callerFromRequestContext } from './caller-identity.ts';
 import { toPublicError } from './error-table.ts';
-import { errorResponse, jsonResponse } from './http-response.ts';
+import { errorResponse, jsonResponse, jsonTextResponse } from './http-response.ts';
 import { MethodNotAllowedError, RouteNotFoundError } from './http-transport-errors.ts';
 import { logFailure } from './log-failure.ts';
 import { parseJsonBody } from './parse-json-body.ts';
@@ -20,6 +20,7 @@ import {
 } from './request-fields.ts';
 import { toDetailView, toSummaryView, toTokenBody } from './response-views.ts';
 import { matchRoute, type RouteName } from './routes.ts';
+import { tokenBodyJson } from './token-body-json.ts';
 
 export interface TokenApiHandlerDeps {
   readonly broker: Broker;
@@ -80,7 +81,7 @@ const dispatch = async (broker: Broker, d: Dispatch): Promise<APIGatewayProxyRes
         requestId: d.requestId,
         signal: d.signal,
       });
-      return jsonResponse(200, toTokenBody(served));
+      return jsonTextResponse(200, tokenBodyJson(toTokenBody(served)));
     }
     case 'invalidateToken': {
       // `fingerprint` is named here only so that an old client gets readTokenSha256's explanation.
