@@ -3,12 +3,13 @@ import { backoffHoldMs } from './backoff.ts';
 import type { Tier } from './broker.ts';
 import type { BrokerSettings } from './broker-settings.ts';
 import type { Clock } from './clock.ts';
-import type { CredentialConfig, NormalizedParams } from './credential.ts';
+import { type CredentialConfig, canRefresh, type NormalizedParams } from './credential.ts';
 import type { EncryptionContext, EnvelopeCipher } from './envelope-cipher.ts';
 import {
   type BrokerError,
   DecryptionFailedError,
   isBrokerError,
+  isTransient,
   MinTtlUnsatisfiableError,
   TokenUnavailableError,
 } from './errors.ts';
@@ -93,16 +94,6 @@ export interface Served {
   readonly tier: Tier;
 }
 
-/** Failures worth a short wait and another try: callers get 503 + Retry-After, never the raw error. */
-const TRANSIENT = new Set([
-  'UPSTREAM_RETRYABLE',
-  'UPSTREAM_TIMEOUT',
-  'SECRET_THROTTLED',
-  'SECRET_UNAVAILABLE',
-  'CIPHER_UNAVAILABLE',
-  'STORE_UNAVAILABLE',
-]);
-
 const contextOf = (key: VariantKey, version: number): EncryptionContext => ({
   credentialId: key.credentialId,
   variantId: key.variantId,
@@ -158,21 +149,43 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     instanceId: deps.instanceId,
   });
 
-  /** Brings the memory tier in line with the table item; decrypts only when the token changed. */
-  const sync = async (state: VariantState, item: StoredVariant | undefined): Promise<void> => {
+  /**
+   * A stored token another instance wrote is opened (a KMS Decrypt on AWS) only when the plaintext
+   * may be used: served while it lives, or presented to `/jwts/refresh` (the
+   * only renewal that needs the old token). Anything else is replaced unopened (issue 10).
+   */
+  const refreshable = (state: VariantState, record: TokenRecord, now: number): boolean =>
+    canRefresh(state.credential.kind) &&
+    record.refreshableUntil !== undefined &&
+    now < record.refreshableUntil;
+  // Any live token is opened, whatever this cycle's need: a caller with a shorter need may join
+  // the cycle and be served by it. An expired one is only worth opening for a refresh.
+  const worthOpening = (state: VariantState, record: TokenRecord, now: number): boolean =>
+    timing.guaranteedMs(record, now) > 0 || refreshable(state, record, now);
+
+  /**
+   * Brings the memory tier in line with the table item; decrypts only when the token changed and
+   * `open` says its plaintext will be used (otherwise this instance keeps what it had).
+   */
+  const sync = async (
+    state: VariantState,
+    item: StoredVariant | undefined,
+    open: (state: VariantState, record: TokenRecord, now: number) => boolean,
+  ): Promise<'empty' | 'same' | 'opened' | 'unopened' | 'undecryptable'> => {
     const now = clock.now();
     if (!item?.token) {
       // Purged or invalidated in the table: this instance stops serving its copy too.
       state.cached = undefined;
-      return;
+      return 'empty';
     }
     const current = state.cached;
     if (current && current.version === item.version && current.fingerprint === item.token.fingerprint) {
       current.checkedAt = now;
       // Confirmed by this table read: whoever minted it, it is now served from the shared tier.
       state.source = 'table';
-      return;
+      return 'same';
     }
+    if (!open(state, item.token, now)) return 'unopened';
     let token: string;
     try {
       token = await cipher.open(item.token.envelope, contextOf(state.key, item.version));
@@ -184,13 +197,14 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       // no token at all: a fresh mint overwrites it. Never served, never fatal.
       logger.error('stored token does not decrypt; it will be replaced', { ...log(state), code: error.code });
       state.cached = undefined;
-      return;
+      return 'undecryptable';
     }
     const { envelope: _sealed, ...record } = item.token;
     state.cached = { ...record, token, version: item.version, checkedAt: now };
     state.source = 'table';
     // Another instance's mint: its arrival is unknown here, so the lifetime less the usual slack.
     state.freshGuaranteeMs = timing.guaranteedMs(record, record.issuedAt) - FRESH_ARRIVAL_SLACK_MS;
+    return 'opened';
   };
 
   const issue = async (
@@ -440,7 +454,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
           : undefined,
       ]);
       if (written) reportHealth(state, item?.failure, failure);
-      if (brokerError && TRANSIENT.has(brokerError.code)) {
+      if (brokerError && isTransient(brokerError.code)) {
         throw new TokenUnavailableError('No valid token is available right now; try again later.', {
           retryAfterSeconds: seconds(holds.retryAfterMs(failureHold(failure))),
           cause: error,
@@ -493,7 +507,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     let pollMs = settings.pollMinMs;
     for (;;) {
       const item = await store.read(state.key);
-      await sync(state, item);
+      await sync(state, item, worthOpening);
       wake(state);
       const now = clock.now();
       if (servable(state.cached, needMs, now)) return;
@@ -597,14 +611,15 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     item: StoredVariant | undefined,
     force: boolean,
   ): Promise<'renewed' | 'skipped'> => {
-    // Decrypting the current token first lets a canvas-jwt renewal use /jwts/refresh instead of a new mint.
-    await sync(state, item);
     const now = clock.now();
-    if (!force && state.cached && now < state.cached.refreshAt) return 'skipped';
+    // The item's metadata decides; the token is opened only for a renewal that presents it
+    // (canvas-jwt's /jwts/refresh), so a pre-warm pass and every other renewal cost no Decrypt.
+    if (!force && item?.token && now < item.token.refreshAt) return 'skipped';
     if (item?.lease && !holds.passed(item.lease)) return 'skipped';
     if (!force && item?.failure && !holds.passed(failureHold(item.failure))) return 'skipped';
     // The pre-warm (or a forced renewal's caller) waits out a throttle quietly.
     if (!force && heldLocally(state.key.credentialId)) return 'skipped';
+    await sync(state, item, refreshable);
     if ((await refresh(state, item)) !== 'won') return 'skipped';
     learnFresh(state);
     return 'renewed';
