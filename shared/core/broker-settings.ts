@@ -30,8 +30,13 @@ export interface BrokerSettings {
    * caller behind API Gateway gets a 503 rather than a gateway timeout.
    */
   readonly maxWaitMs: number;
-  /** Polling between table reads while another instance refreshes (jittered between the two). */
+  /**
+   * A caller waiting on another instance's refresh polls the table on a schedule derived from how
+   * long renewals take on this instance (mint-pace.ts): first just after the holder should be done,
+   * then backing off. `pollMinMs` is the expected renewal time before this instance has done one.
+   */
   readonly pollMinMs: number;
+  /** The longest wait between two polls. */
   readonly pollMaxMs: number;
   /** Deadline of one upstream call. */
   readonly upstreamTimeoutMs: number;

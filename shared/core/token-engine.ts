@@ -15,6 +15,7 @@ import {
 } from './errors.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type Hold, makeHoldTracker } from './hold-tracker.ts';
+import { makeMintPace } from './mint-pace.ts';
 import type { SecretSource, SecretValue } from './secret-source.ts';
 import type { Logger, Metrics } from './telemetry.ts';
 import type {
@@ -126,6 +127,13 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   });
   /** The live credential holds this instance last saw, one per configured credential at most. */
   const knownHolds = new Map<string, CredentialHold>();
+  // One pace per instance: renewals of every credential cost about the same here (secret, upstream, seal, write).
+  const pace = makeMintPace({
+    initialMs: settings.pollMinMs,
+    maxMs: settings.pollMaxMs,
+    maxExpectedMs: settings.leaseMs,
+  });
+
   const heldLocally = (credentialId: string): boolean => {
     const hold = knownHolds.get(credentialId);
     return hold !== undefined && !holds.passed(throttleHold(hold));
@@ -370,6 +378,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       throw heldUnavailable(state, held);
     }
     if (!taken) return 'lost';
+    const leaseTakenAt = clock.now();
     holds.register(lease);
     if (item?.lease) {
       metrics.add('LeaseTakeover', 1, 'Count', { credentialId: state.key.credentialId });
@@ -399,6 +408,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         });
         return 'lost';
       }
+      pace.observe(clock.now() - leaseTakenAt);
       if (item?.failure) recovered(state, item.failure);
       const { envelope: _sealed, ...plain } = record;
       state.cached = { ...plain, token, version: version + 1, checkedAt: clock.now() };
@@ -504,9 +514,21 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   /** Reads the table, and refreshes or waits for whoever does, until a token covers `needMs`. */
   const runCycle = async (state: VariantState, needMs: number): Promise<void> => {
     const deadline = clock.now() + settings.maxWaitMs;
-    let pollMs = settings.pollMinMs;
+    let attempt = 0;
+    // The lease this cycle waits on: when a read first showed it, and when the last one still did
+    // (local clock: lease stamps are true time at the holder's latest, too coarse for a pace).
+    let waitedOn:
+      | { readonly firstReadAt: number; readonly lastReadAt: number; readonly version: number }
+      | undefined;
     for (;;) {
+      const readAt = clock.now();
       const item = await store.read(state.key);
+      if (waitedOn && item?.token && item.version > waitedOn.version) {
+        // The holder finished between the last two reads: that midpoint teaches this instance the
+        // pace of renewals it does not run itself (a holder measures its own exactly).
+        pace.observe((waitedOn.lastReadAt + readAt) / 2 - waitedOn.firstReadAt);
+        waitedOn = undefined;
+      }
       await sync(state, item, worthOpening);
       wake(state);
       const now = clock.now();
@@ -527,10 +549,17 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
           throw unavailable(retryMs, item.failure.code);
         }
         if (now >= deadline) throw unavailable(holds.remainingMs(item.lease), 'REFRESH_IN_PROGRESS');
-        const wait = Math.min(pollMs * (0.5 + random()), Math.max(deadline - now, 1));
+        waitedOn = {
+          firstReadAt: waitedOn?.firstReadAt ?? readAt,
+          lastReadAt: readAt,
+          version: item.version,
+        };
+        // The lease's age as this instance has seen it (at least that old: the first poll may come late, never early).
+        const leaseAgeMs = now - waitedOn.firstReadAt;
+        const wait = Math.min(pace.waitMs(attempt, leaseAgeMs, random()), Math.max(deadline - now, 1));
         metrics.add('LeaseWait', wait, 'Milliseconds', { credentialId: state.key.credentialId });
         await clock.sleep(wait);
-        pollMs = Math.min(pollMs * 2, settings.pollMaxMs);
+        attempt++;
         continue;
       }
       if ((await refresh(state, item)) === 'won') {
@@ -540,7 +569,14 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         // Never mint again in a loop for a caller no fresh token can satisfy.
         throw unsatisfiable(ceilingMs(state) ?? 0);
       }
-      if (clock.now() >= deadline) throw unavailable(settings.leaseMs, 'REFRESH_IN_PROGRESS');
+      const lostAt = clock.now();
+      if (lostAt >= deadline) throw unavailable(settings.leaseMs, 'REFRESH_IN_PROGRESS');
+      // Lost the lease race: another instance took it an instant ago. Reading again at once would
+      // only show its lease; the next read is due when its renewal should be done.
+      // The winner's lease went in about when ours was refused: its renewal is timed from then.
+      waitedOn = { firstReadAt: lostAt, lastReadAt: lostAt, version: item?.version ?? 0 };
+      await clock.sleep(Math.min(pace.waitMs(0, 0, random()), Math.max(deadline - lostAt, 1)));
+      attempt = 1;
     }
   };
 

@@ -91,7 +91,9 @@ const world = async (): Promise<World> => {
     instance: (name) =>
       makeBroker({
         credentials: [DAP, JWT, INST],
-        policy: { rules: [...POLICY.rules, { principals: [ALICE.arn], credentials: ['inst'], admin: false }] },
+        policy: {
+          rules: [...POLICY.rules, { principals: [ALICE.arn], credentials: ['inst'], admin: false }],
+        },
         store,
         secrets,
         cipher: makeKmsEnvelopeCipher({
