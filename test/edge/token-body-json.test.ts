@@ -4,7 +4,11 @@ import type { TokenBody } from '../../shared/core/token-body.ts';
 import { tokenBodyJson } from '../../shared/edge/token-body-json.ts';
 
 const tokenBody = fc.record<TokenBody>({
-  token: fc.oneof(fc.string({ minLength: 1 }), fc.string({ unit: 'grapheme' }), fc.base64String({ minLength: 4 })),
+  token: fc.oneof(
+    fc.string({ minLength: 1 }),
+    fc.string({ unit: 'grapheme' }),
+    fc.base64String({ minLength: 4 }),
+  ),
   tokenType: fc.constant('Bearer'),
   expiresAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   expiresIn: fc.integer({ min: 0, max: 86_400 }),
