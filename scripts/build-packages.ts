@@ -57,9 +57,11 @@ const SPECS: Readonly<Record<string, PackageSpec>> = {
   cdk: {
     dir: 'cdk',
     entry: 'packages/cdk/src/index.ts',
-    externals: ['aws-cdk-lib', 'constructs'],
+    externals: ['aws-cdk-lib', 'constructs', 'valibot'],
     plugins: [noLocalBundling],
     extra: async (dist) => {
+      // The published JSON Schema of config.json, generated from the config schema (npm run docs:config).
+      copyFileSync(join(ROOT, 'docs/config.schema.json'), join(dist, '..', 'config.schema.json'));
       for (const entry of Object.values(FUNCTION_ENTRIES)) {
         const name = entry.replace(/^functions\//, '').replace(/\.ts$/, '');
         bundleLambda({ entry, outdir: join(dist, 'lambda-bundles', name), projectRoot: ROOT });

@@ -30,5 +30,5 @@ export const demoBrokerConfig = (options: DemoBrokerConfigOptions): BrokerConfig
     },
     { id: 'inst-access', kind: 'inst-access', secretId: options.canvasSecretId, baseUrl: options.canvasUrl },
   ],
-  callers: [{ principals: options.principals, credentials: ['*'], admin: true }],
+  callers: [{ principals: [...options.principals], credentials: ['*'], admin: true }],
 });

@@ -1,19 +1,18 @@
+import * as v from 'valibot';
 import { type BrokerSettings, DEFAULT_SETTINGS } from '../core/broker-settings.ts';
 import type { CallerPolicy, CallerRule } from '../core/caller-policy.ts';
 import {
   type CallerParamRules,
-  CREDENTIAL_ID_PATTERN,
   type CredentialConfig,
   type NormalizedParams,
   PARAM_NAMES,
   type ParamName,
-  TOKEN_KINDS,
   type TokenKind,
 } from '../core/credential.ts';
 import { ConfigInvalidError } from '../core/errors.ts';
-import { MAX_TOKEN_LIFETIME_SECONDS } from '../core/limits.ts';
 import { normalizeParamValues } from '../core/normalize-params.ts';
-import type { SettingName } from './broker-config.ts';
+import type { BrokerConfigInput } from './broker-config.ts';
+import { brokerConfigSchema } from './broker-config-schema.ts';
 
 export interface ParsedBrokerConfig {
   readonly credentials: CredentialConfig[];
@@ -27,42 +26,32 @@ const fail = (path: string, problem: string): never => {
   throw new ConfigInvalidError(`${path}: ${problem}`, { details: { field: path } });
 };
 
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-
-const objectAt = (value: unknown, path: string, allowed: readonly string[]): Json => {
-  if (!isObject(value)) return fail(path, `must be an object, got ${describe(value)}`);
-  for (const key of Object.keys(value)) {
-    // Unknown fields are rejected rather than ignored: a typo (`callerParam`) must not silently
-    // widen or narrow what the broker grants.
-    if (!allowed.includes(key)) fail(`${path}.${key}`, `unknown field (allowed: ${allowed.join(', ')})`);
+/** A schema issue's path as messages name it: `credentials[1].kind`, `(config)` for the root. */
+const pathOf = (issue: v.BaseIssue<unknown>): string => {
+  const items = issue.path ?? [];
+  if (items.length === 0) return '(config)';
+  let path = '';
+  for (const item of items) {
+    if (item.type === 'array') path += `[${String(item.key)}]`;
+    else path += path === '' ? String(item.key) : `.${String(item.key)}`;
   }
-  return value;
+  // An unknown field at the top level is named under the root, like every other unknown field.
+  return items.length === 1 && issue.expected === 'never' ? `(config).${path}` : path;
 };
 
-const arrayAt = (value: unknown, path: string): unknown[] =>
-  Array.isArray(value) ? value : fail(path, `must be an array, got ${describe(value)}`);
-
-// Printable ASCII without spaces: ids, ARNs and names never need more, and log lines stay clean.
-const PRINTABLE = /^[\x21-\x7E]+$/;
-
-const stringAt = (value: unknown, path: string, maxLength = 2048): string => {
-  if (typeof value !== 'string') return fail(path, `must be a string, got ${describe(value)}`);
-  if (value.length === 0) return fail(path, 'must not be empty');
-  if (value.length > maxLength) return fail(path, `must be at most ${maxLength} characters`);
-  if (!PRINTABLE.test(value)) return fail(path, 'must be printable ASCII without whitespace');
-  return value;
+/** The shape, from the one schema; the first problem (in field order) fails the parse. */
+const shapeOf = (input: unknown): BrokerConfigInput => {
+  const result = v.safeParse(brokerConfigSchema, input, { abortEarly: true });
+  if (result.success) return result.output as BrokerConfigInput;
+  const issue = result.issues[0];
+  return fail(pathOf(issue), issue.message);
 };
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 const isLoopback = (hostname: string): boolean =>
   LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
-const baseUrlAt = (value: unknown, path: string): string => {
-  const text = stringAt(value, path);
+const baseUrlAt = (text: string, path: string): string => {
   let url: URL;
   try {
     url = new URL(text);
@@ -113,9 +102,8 @@ const normalizedAt = (value: Json, path: string): NormalizedParams => {
   }
 };
 
-const fixedParamsAt = (value: unknown, path: string, kind: TokenKind): NormalizedParams => {
-  if (value === undefined) return {};
-  const input = objectAt(value, path, PARAM_NAMES);
+const fixedParamsAt = (input: Json | undefined, path: string, kind: TokenKind): NormalizedParams => {
+  if (input === undefined) return {};
   if (Object.keys(input).length === 0) return {};
   if (!kindTakesParams(kind)) return fail(path, `kind ${kind} takes no parameters`);
   const fixed = normalizedAt(input, path);
@@ -142,13 +130,12 @@ const allowedValueAt = (name: ParamName, value: unknown, path: string): string =
 };
 
 const callerParamsAt = (
-  value: unknown,
+  input: Json | undefined,
   path: string,
   kind: TokenKind,
   fixed: NormalizedParams,
 ): CallerParamRules => {
-  if (value === undefined) return {};
-  const input = objectAt(value, path, PARAM_NAMES);
+  if (input === undefined) return {};
   if (Object.keys(input).length === 0) return {};
   if (!kindTakesParams(kind)) return fail(path, `kind ${kind} takes no parameters`);
   const out: { -readonly [K in ParamName]?: '*' | readonly string[] } = {};
@@ -184,40 +171,18 @@ const contextReachableAt = (fixed: NormalizedParams, caller: CallerParamRules, p
   }
 };
 
-const credentialAt = (value: unknown, path: string): CredentialConfig => {
-  const input = objectAt(value, path, [
-    'id',
-    'kind',
-    'secretId',
-    'baseUrl',
-    'fixedParams',
-    'callerParams',
-    'lifetimeSeconds',
-  ]);
-  const id = stringAt(input.id, `${path}.id`, 63);
-  if (!CREDENTIAL_ID_PATTERN.test(id)) {
-    fail(`${path}.id`, 'must be lower-case letters, digits and dashes, starting with a letter or digit');
-  }
-  if (!TOKEN_KINDS.includes(input.kind as TokenKind)) {
-    fail(`${path}.kind`, `must be one of ${TOKEN_KINDS.join(', ')}`);
-  }
-  const kind = input.kind as TokenKind;
-  const secretId = stringAt(input.secretId, `${path}.secretId`);
+type CredentialInput = BrokerConfigInput['credentials'][number];
+
+const credentialAt = (input: CredentialInput, path: string): CredentialConfig => {
+  const { id, kind, secretId } = input;
   const baseUrl = baseUrlAt(input.baseUrl, `${path}.baseUrl`);
   const fixedParams = fixedParamsAt(input.fixedParams, `${path}.fixedParams`, kind);
   const callerParams = callerParamsAt(input.callerParams, `${path}.callerParams`, kind, fixedParams);
   contextReachableAt(fixedParams, callerParams, path);
   const credential: CredentialConfig = { id, kind, secretId, baseUrl, fixedParams, callerParams };
-  if (input.lifetimeSeconds === undefined) return credential;
-  const lifetime = input.lifetimeSeconds;
-  if (
-    !Number.isInteger(lifetime) ||
-    (lifetime as number) < 1 ||
-    (lifetime as number) > MAX_TOKEN_LIFETIME_SECONDS
-  ) {
-    fail(`${path}.lifetimeSeconds`, `must be an integer from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`);
-  }
-  return { ...credential, lifetimeSeconds: lifetime as number };
+  return input.lifetimeSeconds === undefined
+    ? credential
+    : { ...credential, lifetimeSeconds: input.lifetimeSeconds };
 };
 
 const PARTITION = '(?:aws|aws-cn|aws-us-gov)';
@@ -231,8 +196,7 @@ const USER_ARN = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:user/(?:${NAME}+/
 const STS_ARN = new RegExp(`^arn:${PARTITION}:sts::`);
 const ACCOUNT_PRINCIPAL = new RegExp(`^account:${ACCOUNT}$`);
 
-const principalAt = (value: unknown, path: string): string => {
-  const text = stringAt(value, path);
+const principalAt = (text: string, path: string): string => {
   if (text === 'lambda-invoke' || ACCOUNT_PRINCIPAL.test(text)) return text;
   if (ROLE_ARN.test(text) || ROLE_PREFIX_ARN.test(text) || USER_ARN.test(text)) return text;
   // Callers sign with role sessions whose ARN (arn:aws:sts::<acct>:assumed-role/<Role>/<session>)
@@ -249,44 +213,19 @@ const principalAt = (value: unknown, path: string): string => {
   );
 };
 
-const callerRuleAt = (value: unknown, path: string, knownIds: ReadonlySet<string>): CallerRule => {
-  const input = objectAt(value, path, ['principals', 'credentials', 'admin']);
-  const principals = arrayAt(input.principals, `${path}.principals`);
-  if (principals.length === 0) fail(`${path}.principals`, 'must not be empty');
-  const credentials = arrayAt(input.credentials, `${path}.credentials`);
-  if (credentials.length === 0) fail(`${path}.credentials`, 'must not be empty');
-  if (input.admin !== undefined && typeof input.admin !== 'boolean') {
-    fail(`${path}.admin`, `must be a boolean, got ${describe(input.admin)}`);
-  }
-  return {
-    principals: principals.map((p, i) => principalAt(p, `${path}.principals[${i}]`)),
-    credentials: credentials.map((c, i) => {
-      const at = `${path}.credentials[${i}]`;
-      const id = stringAt(c, at, 63);
-      return id === '*' || knownIds.has(id) ? id : fail(at, `unknown credential "${id}"`);
-    }),
-    admin: input.admin === true,
-  };
-};
+type CallerRuleInput = BrokerConfigInput['callers'][number];
 
-const SETTING_NAMES = Object.keys(DEFAULT_SETTINGS) as SettingName[];
-// Zero jitter is a legitimate choice (deterministic tests, a single credential); zero anything else
-// would disable a safety margin or make a loop spin.
-const ZERO_ALLOWED: ReadonlySet<SettingName> = new Set<SettingName>(['refreshJitterMs']);
+const callerRuleAt = (input: CallerRuleInput, path: string, knownIds: ReadonlySet<string>): CallerRule => ({
+  principals: input.principals.map((p, i) => principalAt(p, `${path}.principals[${i}]`)),
+  credentials: input.credentials.map((id, i) =>
+    id === '*' || knownIds.has(id) ? id : fail(`${path}.credentials[${i}]`, `unknown credential "${id}"`),
+  ),
+  admin: input.admin === true,
+});
 
-const settingsAt = (value: unknown, path: string): BrokerSettings => {
-  if (value === undefined) return DEFAULT_SETTINGS;
-  const input = objectAt(value, path, SETTING_NAMES);
-  const out: Record<string, number> = { ...DEFAULT_SETTINGS };
-  for (const name of Object.keys(input) as SettingName[]) {
-    const v = input[name];
-    const min = ZERO_ALLOWED.has(name) ? 0 : 1;
-    if (!Number.isSafeInteger(v) || (v as number) < min) {
-      fail(`${path}.${name}`, `must be an integer number of milliseconds >= ${min}`);
-    }
-    out[name] = v as number;
-  }
-  const settings = out as unknown as BrokerSettings;
+const settingsAt = (input: BrokerConfigInput['settings'], path: string): BrokerSettings => {
+  if (input === undefined) return DEFAULT_SETTINGS;
+  const settings: BrokerSettings = { ...DEFAULT_SETTINGS, ...input };
   if (settings.pollMinMs > settings.pollMaxMs) fail(`${path}.pollMinMs`, 'must not exceed pollMaxMs');
   if (settings.backoffMinMs > settings.backoffCapMs)
     fail(`${path}.backoffMinMs`, 'must not exceed backoffCapMs');
@@ -303,15 +242,13 @@ const settingsAt = (value: unknown, path: string): BrokerSettings => {
  * (`credentials[1].kind: must be one of ...`), never a request.
  */
 export const parseBrokerConfig = (input: unknown): ParsedBrokerConfig => {
-  const root = objectAt(input, '(config)', ['credentials', 'callers', 'settings']);
-  const list = arrayAt(root.credentials, 'credentials');
-  if (list.length === 0) fail('credentials', 'must list at least one credential');
-  const credentials = list.map((c, i) => credentialAt(c, `credentials[${i}]`));
+  const root = shapeOf(input);
+  const credentials = root.credentials.map((c, i) => credentialAt(c, `credentials[${i}]`));
   const ids = new Set<string>();
   credentials.forEach((c, i) => {
     if (ids.has(c.id)) fail(`credentials[${i}].id`, `duplicate credential id "${c.id}"`);
     ids.add(c.id);
   });
-  const rules = arrayAt(root.callers, 'callers').map((r, i) => callerRuleAt(r, `callers[${i}]`, ids));
+  const rules = root.callers.map((r, i) => callerRuleAt(r, `callers[${i}]`, ids));
   return { credentials, policy: { rules }, settings: settingsAt(root.settings, 'settings') };
 };
