@@ -13,6 +13,7 @@ import {
   MinTtlUnsatisfiableError,
   TokenUnavailableError,
 } from './errors.ts';
+import { makeFailureMemory } from './failure-memory.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type Hold, makeHoldTracker } from './hold-tracker.ts';
 import { makeMintPace } from './mint-pace.ts';
@@ -299,57 +300,12 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     }
   };
 
-  /**
-   * The failure record after `previous`: the streak start (`since`) carries over while the code
-   * repeats, and once the streak outlives `unhealthyAfterMs` the variant is unhealthy until a token
-   * is written. Both ride on the fenced failure record, so the instance that writes the crossing
-   * record is the only one that reports it, however many instances retry.
-   */
-  const nextFailure = (
-    previous: FailureRecord | undefined,
-    code: FailureRecord['code'],
-    holdMs: number,
-    count: number,
-  ): FailureRecord => {
-    const at = clock.now();
-    const since = previous?.code === code ? (previous.since ?? previous.at) : at;
-    const unhealthyAt = previous?.unhealthyAt ?? (at - since >= settings.unhealthyAfterMs ? at : undefined);
-    return {
-      id: randomUUID(),
-      code,
-      at,
-      holdMs,
-      count,
-      since,
-      ...(unhealthyAt === undefined ? {} : { unhealthyAt }),
-    };
-  };
-
-  /** One metric per recorded failure; one WARN line only when this record made the variant unhealthy. */
-  const reportHealth = (state: VariantState, previous: FailureRecord | undefined, failure: FailureRecord) => {
-    const unhealthy = failure.unhealthyAt !== undefined;
-    metrics.add('CredentialUnhealthy', unhealthy ? 1 : 0, 'Count', { credentialId: state.key.credentialId });
-    if (unhealthy && previous?.unhealthyAt === undefined) {
-      logger.warn('credential unhealthy: upstream keeps failing the same way', {
-        ...log(state),
-        code: failure.code,
-        since: failure.since,
-        failingForMs: failure.at - (failure.since ?? failure.at),
-        count: failure.count,
-      });
-    }
-  };
-
-  /** A token was written over `failure`: the streak is over (putToken cleared it, fenced). */
-  const recovered = (state: VariantState, failure: FailureRecord) => {
-    metrics.add('CredentialUnhealthy', 0, 'Count', { credentialId: state.key.credentialId });
-    if (failure.unhealthyAt === undefined) return;
-    logger.warn('credential healthy again: a token was issued', {
-      ...log(state),
-      previousCode: failure.code,
-      unhealthyForMs: Math.max(0, clock.now() - failure.unhealthyAt),
-    });
-  };
+  const failureMemory = makeFailureMemory({
+    clock,
+    unhealthyAfterMs: settings.unhealthyAfterMs,
+    metrics,
+    logger,
+  });
 
   /** Takes the lease on exactly what `item` shows, renews, writes fenced. Throws upstream failures. */
   const refresh = async (state: VariantState, item: StoredVariant | undefined): Promise<Outcome> => {
@@ -409,7 +365,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         return 'lost';
       }
       pace.observe(clock.now() - leaseTakenAt);
-      if (item?.failure) recovered(state, item.failure);
+      if (item?.failure) failureMemory.recovered(log(state), item.failure);
       const { envelope: _sealed, ...plain } = record;
       state.cached = { ...plain, token, version: version + 1, checkedAt: clock.now() };
       state.source = 'upstream';
@@ -438,7 +394,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const count = (item?.failure?.count ?? 0) + 1;
       const brokerError = isBrokerError(error) ? error : undefined;
       const holdMs = backoffHoldMs(count, brokerError?.retryAfterSeconds, settings, random);
-      const failure = nextFailure(item?.failure, brokerError?.code ?? 'INTERNAL', holdMs, count);
+      const failure = failureMemory.next(item?.failure, brokerError?.code ?? 'INTERNAL', holdMs, count);
       metrics.add('RefreshFailure', 1, 'Count', { credentialId: state.key.credentialId });
       logger.warn('refresh failed', { ...log(state), ...describeError(brokerError), count, holdMs });
       holds.register(failureHold(failure));
@@ -463,7 +419,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
             })
           : undefined,
       ]);
-      if (written) reportHealth(state, item?.failure, failure);
+      if (written) failureMemory.written(log(state), item?.failure, failure);
       if (brokerError && isTransient(brokerError.code)) {
         throw new TokenUnavailableError('No valid token is available right now; try again later.', {
           retryAfterSeconds: seconds(holds.retryAfterMs(failureHold(failure))),
