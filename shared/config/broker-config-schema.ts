@@ -66,7 +66,37 @@ const PARAM_ENTRIES = {
     v.pipe(v.unknown(), v.description('canvas-jwt: false asks for a signed-only (readable) token.')),
   ),
   audience: v.optional(v.pipe(v.unknown(), v.description('canvas-jwt: the audience of the token.'))),
+  scopes: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.description('lti-advantage: LTI Advantage scopes; each must be listed in lti.scopes.'),
+    ),
+  ),
 };
+
+const ltiSchema = strict(
+  {
+    clientId: stringField(
+      255,
+      "The Canvas developer key's client id: iss and sub of every client assertion.",
+    ),
+    scopes: arrayOf(
+      stringField(256, 'An LTI Advantage scope.'),
+      'must list at least one scope',
+      'The scopes enabled on the developer key: no caller can get a token for any other scope.',
+    ),
+    tokenUrl: v.optional(
+      stringField(
+        2048,
+        'The token endpoint when it is not {baseUrl}/login/oauth2/token (Instructure-hosted Canvas: https://sso.canvaslms.com/login/oauth2/token).',
+      ),
+    ),
+    audience: v.optional(
+      stringField(2048, "The assertion's aud when Canvas expects something other than the token endpoint."),
+    ),
+  },
+  'lti-advantage only: the developer key the broker signs client assertions for (the key itself is in KMS).',
+);
 
 const credentialSchema = strict(
   {
@@ -81,23 +111,26 @@ const credentialSchema = strict(
       v.picklist(TOKEN_KINDS, `must be one of ${TOKEN_KINDS.join(', ')}`),
       v.description('Which Instructure token this credential mints.'),
     ),
-    secretId: stringField(
-      2048,
-      'Secrets Manager secret id or ARN holding the upstream credentials (local mode: a key of secrets.json).',
+    secretId: v.optional(
+      stringField(
+        2048,
+        'Secrets Manager secret id or ARN holding the upstream credentials (local mode: a key of secrets.json); required for every kind but lti-advantage, whose key is in KMS.',
+      ),
     ),
     baseUrl: stringField(
       2048,
       'Upstream base URL: the Identity Service gateway or the Canvas host; https (http only for loopback hosts).',
     ),
     fixedParams: v.optional(
-      strict(PARAM_ENTRIES, 'canvas-jwt: parameters every token of this credential carries.'),
+      strict(PARAM_ENTRIES, 'canvas-jwt, lti-advantage: parameters every token of this credential carries.'),
     ),
     callerParams: v.optional(
       strict(
         PARAM_ENTRIES,
-        'canvas-jwt: parameters a caller may choose: "*" or a non-empty list of allowed values each.',
+        'canvas-jwt, lti-advantage: parameters a caller may choose: "*" or a non-empty list of allowed values each (lti-advantage: scopes defaults to "*", bounded by lti.scopes).',
       ),
     ),
+    lti: v.optional(ltiSchema),
     lifetimeSeconds: v.optional(
       v.pipe(
         v.number(`must be an integer from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`),

@@ -21,6 +21,15 @@ export const ENV = {
   rotationTokenExpiryDays: 'BROKER_ROTATION_TOKEN_EXPIRY_DAYS',
   /** Rotation function: the schedule's interval in days, to report a token that expires before the next rotation. */
   rotationRotateEveryDays: 'BROKER_ROTATION_ROTATE_EVERY_DAYS',
+  /**
+   * Asymmetric KMS key (RSA, SIGN_VERIFY) that signs LTI Advantage client assertions; required when
+   * any credential is of kind lti-advantage. Set by the construct with `kms:Sign` and `kms:GetPublicKey`.
+   */
+  ltiSigningKeyArn: 'BROKER_LTI_SIGNING_KEY_ARN',
+  /** jwks only: comma-separated ARNs of keys still published during a rotation overlap (never used to sign). */
+  ltiPreviousSigningKeyArns: 'BROKER_LTI_PREVIOUS_SIGNING_KEY_ARNS',
+  /** jwks only: Cache-Control max-age of the JWKS, in whole seconds (default 300). */
+  jwksMaxAgeSeconds: 'BROKER_JWKS_MAX_AGE_SECONDS',
   /** Powertools. */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
@@ -36,4 +45,5 @@ export const FUNCTION_ENTRIES = {
   tokenInvoke: 'functions/token-invoke.ts',
   prewarm: 'functions/prewarm.ts',
   rotateCanvasToken: 'functions/rotate-canvas-token.ts',
+  jwks: 'functions/jwks.ts',
 } as const;

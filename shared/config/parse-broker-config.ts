@@ -4,6 +4,9 @@ import type { CallerPolicy, CallerRule } from '../core/caller-policy.ts';
 import {
   type CallerParamRules,
   type CredentialConfig,
+  KIND_PARAMS,
+  LTI_SIGNING_KEY_SECRET_ID,
+  type LtiCredentialSettings,
   type NormalizedParams,
   PARAM_NAMES,
   type ParamName,
@@ -70,21 +73,21 @@ const baseUrlAt = (text: string, path: string): string => {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 };
 
-/** Only canvas-jwt takes request parameters (contract section 2); the other kinds have none. */
-const kindTakesParams = (kind: TokenKind): boolean => kind === 'canvas-jwt';
+/** Only canvas-jwt and lti-advantage send request parameters upstream; the other kinds take none. */
+const kindTakesParams = (kind: TokenKind): boolean => KIND_PARAMS[kind].length > 0;
 
 // A credential that lets every parameter through: running config values through the core's own
 // `normalizeParams` with it applies exactly the rules caller requests meet, and yields the same
 // canonical form (sorted workflows, `Course` not `course`), so a fixed or allowed value can never
 // be one a request could not match.
-const ANY_PARAMS: CredentialConfig = {
+const anyParams = (kind: TokenKind): CredentialConfig => ({
   id: 'config',
-  kind: 'canvas-jwt',
+  kind,
   secretId: 'config',
   baseUrl: 'https://config.invalid',
   fixedParams: {},
   callerParams: Object.fromEntries(PARAM_NAMES.map((name) => [name, '*'])),
-};
+});
 
 /** The core's message is `params.<name>: <problem>`: split it to re-anchor it on a config path. */
 const coreProblem = (error: unknown): { name?: string; problem: string } => {
@@ -93,9 +96,9 @@ const coreProblem = (error: unknown): { name?: string; problem: string } => {
   return match === null ? { problem: message } : { name: match[1], problem: match[2]! };
 };
 
-const normalizedAt = (value: Json, path: string): NormalizedParams => {
+const normalizedAt = (value: Json, path: string, kind: TokenKind): NormalizedParams => {
   try {
-    return normalizeParamValues(ANY_PARAMS, value);
+    return normalizeParamValues(anyParams(kind), value);
   } catch (error) {
     const { name, problem } = coreProblem(error);
     return fail(name === undefined ? path : `${path}.${name}`, problem);
@@ -106,7 +109,7 @@ const fixedParamsAt = (input: Json | undefined, path: string, kind: TokenKind): 
   if (input === undefined) return {};
   if (Object.keys(input).length === 0) return {};
   if (!kindTakesParams(kind)) return fail(path, `kind ${kind} takes no parameters`);
-  const fixed = normalizedAt(input, path);
+  const fixed = normalizedAt(input, path, kind);
   if (fixed.contextId !== undefined && fixed.contextUuid !== undefined) {
     fail(path, 'give contextId or contextUuid, not both');
   }
@@ -114,7 +117,7 @@ const fixedParamsAt = (input: Json | undefined, path: string, kind: TokenKind): 
 };
 
 /** One allowed value of a caller-choosable parameter, in the string form the core compares. */
-const allowedValueAt = (name: ParamName, value: unknown, path: string): string => {
+const allowedValueAt = (name: ParamName, value: unknown, path: string, kind: TokenKind): string => {
   if (name === 'canvasAudience') {
     if (value === true || value === 'true') return 'true';
     if (value === false || value === 'false') return 'false';
@@ -122,7 +125,8 @@ const allowedValueAt = (name: ParamName, value: unknown, path: string): string =
   }
   let normalized: NormalizedParams[ParamName];
   try {
-    normalized = normalizeParamValues(ANY_PARAMS, { [name]: name === 'workflows' ? [value] : value })[name];
+    const list = name === 'workflows' || name === 'scopes';
+    normalized = normalizeParamValues(anyParams(kind), { [name]: list ? [value] : value })[name];
   } catch (error) {
     return fail(path, coreProblem(error).problem);
   }
@@ -151,7 +155,7 @@ const callerParamsAt = (
     }
     if (!Array.isArray(rule) || rule.length === 0)
       fail(at, 'must be "*" or a non-empty array of allowed values');
-    out[name] = [...new Set((rule as unknown[]).map((v, i) => allowedValueAt(name, v, `${at}[${i}]`)))];
+    out[name] = [...new Set((rule as unknown[]).map((v, i) => allowedValueAt(name, v, `${at}[${i}]`, kind)))];
   }
   return out;
 };
@@ -173,13 +177,80 @@ const contextReachableAt = (fixed: NormalizedParams, caller: CallerParamRules, p
 
 type CredentialInput = BrokerConfigInput['credentials'][number];
 
+/** An absolute https URL (http for loopback), path kept: the token endpoint or an audience URL. */
+const endpointAt = (text: string, path: string): string => {
+  baseUrlAt(text, path);
+  return new URL(text).href;
+};
+
+const ltiAt = (input: CredentialInput, path: string): LtiCredentialSettings | undefined => {
+  const lti = input.lti;
+  if (input.kind !== 'lti-advantage') {
+    return lti === undefined ? undefined : fail(`${path}.lti`, `is only for kind lti-advantage`);
+  }
+  if (lti === undefined) return fail(`${path}.lti`, 'is required for kind lti-advantage');
+  // The developer key's scopes are compared exactly as a request's are: normalized by the core.
+  const scopes = normalizedAt({ scopes: lti.scopes }, `${path}.lti`, 'lti-advantage').scopes ?? [];
+  return {
+    clientId: lti.clientId,
+    allowedScopes: scopes,
+    ...(lti.tokenUrl === undefined ? {} : { tokenUrl: endpointAt(lti.tokenUrl, `${path}.lti.tokenUrl`) }),
+    ...(lti.audience === undefined ? {} : { audience: lti.audience }),
+  };
+};
+
+/** Every fixed or caller-allowed scope must be one the developer key has: anything else never mints. */
+const scopesWithinAt = (
+  lti: LtiCredentialSettings,
+  fixed: NormalizedParams,
+  caller: CallerParamRules,
+  path: string,
+): void => {
+  const outside = (list: readonly string[]) => list.find((s) => !lti.allowedScopes.includes(s));
+  const fixedOutside = outside(fixed.scopes ?? []);
+  if (fixedOutside !== undefined)
+    fail(`${path}.fixedParams.scopes`, `"${fixedOutside}" is not in lti.scopes`);
+  const rule = caller.scopes;
+  const callerOutside = Array.isArray(rule) ? outside(rule) : undefined;
+  if (callerOutside !== undefined)
+    fail(`${path}.callerParams.scopes`, `"${callerOutside}" is not in lti.scopes`);
+};
+
+const secretIdAt = (input: CredentialInput, path: string): string => {
+  // An lti-advantage credential's "secret" is the signing key (KMS, or local mode's key file),
+  // named by one reserved id; its kid is the secret version recorded on every token.
+  if (input.kind === 'lti-advantage') {
+    return input.secretId === undefined
+      ? LTI_SIGNING_KEY_SECRET_ID
+      : fail(`${path}.secretId`, 'is not used by kind lti-advantage (its key is the deployment signing key)');
+  }
+  return input.secretId ?? fail(`${path}.secretId`, 'is required for this kind');
+};
+
 const credentialAt = (input: CredentialInput, path: string): CredentialConfig => {
-  const { id, kind, secretId } = input;
+  const { id, kind } = input;
+  const secretId = secretIdAt(input, path);
   const baseUrl = baseUrlAt(input.baseUrl, `${path}.baseUrl`);
+  const lti = ltiAt(input, path);
   const fixedParams = fixedParamsAt(input.fixedParams, `${path}.fixedParams`, kind);
-  const callerParams = callerParamsAt(input.callerParams, `${path}.callerParams`, kind, fixedParams);
+  let callerParams = callerParamsAt(input.callerParams, `${path}.callerParams`, kind, fixedParams);
   contextReachableAt(fixedParams, callerParams, path);
-  const credential: CredentialConfig = { id, kind, secretId, baseUrl, fixedParams, callerParams };
+  if (lti !== undefined) {
+    // Unless the operator fixed or narrowed them, callers choose among the developer key's scopes.
+    if (fixedParams.scopes === undefined && callerParams.scopes === undefined) {
+      callerParams = { ...callerParams, scopes: '*' };
+    }
+    scopesWithinAt(lti, fixedParams, callerParams, path);
+  }
+  const credential: CredentialConfig = {
+    id,
+    kind,
+    secretId,
+    baseUrl,
+    fixedParams,
+    callerParams,
+    ...(lti === undefined ? {} : { lti }),
+  };
   return input.lifetimeSeconds === undefined
     ? credential
     : { ...credential, lifetimeSeconds: input.lifetimeSeconds };

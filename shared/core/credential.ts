@@ -1,7 +1,12 @@
 /** The token kinds the broker can issue; see docs/instructure-contract.md sections 1-4. */
-export type TokenKind = 'identity-service' | 'canvas-jwt' | 'inst-access';
+export type TokenKind = 'identity-service' | 'canvas-jwt' | 'inst-access' | 'lti-advantage';
 
-export const TOKEN_KINDS: readonly TokenKind[] = ['identity-service', 'canvas-jwt', 'inst-access'];
+export const TOKEN_KINDS: readonly TokenKind[] = [
+  'identity-service',
+  'canvas-jwt',
+  'inst-access',
+  'lti-advantage',
+];
 
 /**
  * Whether a token of this kind can be renewed from the previous one, without a new mint: only a
@@ -22,6 +27,8 @@ export interface NormalizedParams {
   readonly canvasAudience?: boolean;
   /** canvas-jwt: space-separated audiences, sorted. */
   readonly audience?: string;
+  /** lti-advantage: the LTI Advantage scopes asked for, sorted and de-duplicated (the variant). */
+  readonly scopes?: readonly string[];
 }
 
 export type ParamName = keyof NormalizedParams;
@@ -34,7 +41,37 @@ export const PARAM_NAMES: readonly ParamName[] = [
   'contextUuid',
   'canvasAudience',
   'audience',
+  'scopes',
 ];
+
+/** The parameters each kind sends upstream; any other parameter is refused (it would only split variants). */
+export const KIND_PARAMS: Readonly<Record<TokenKind, readonly ParamName[]>> = {
+  'identity-service': [],
+  'canvas-jwt': ['workflows', 'contextType', 'contextId', 'contextUuid', 'canvasAudience', 'audience'],
+  'inst-access': [],
+  'lti-advantage': ['scopes'],
+};
+
+/**
+ * What an lti-advantage credential signs and posts (docs/lti-advantage.md). There is no secret:
+ * the signing key lives in KMS (or, locally, in a key file), configured per deployment.
+ */
+export interface LtiCredentialSettings {
+  /** The Canvas developer key's client id: `iss` and `sub` of every assertion. */
+  readonly clientId: string;
+  /** Absolute token endpoint when it is not `{baseUrl}/login/oauth2/token` (Instructure-hosted Canvas). */
+  readonly tokenUrl?: string;
+  /** The assertion's `aud` when it is not the token endpoint. */
+  readonly audience?: string;
+  /** Every scope this deployment's developer key may be asked for; a request outside it is 403. */
+  readonly allowedScopes: readonly string[];
+}
+
+/**
+ * The secret id an lti-advantage credential reads: not a Secrets Manager secret but the signing
+ * key, whose `kid` is the "secret version" recorded on each token (runtime: signing-key-secret-source.ts).
+ */
+export const LTI_SIGNING_KEY_SECRET_ID = 'lti-signing-key';
 
 /**
  * Which parameters a caller may set for a credential, and to what. `'*'` accepts any well-formed
@@ -56,6 +93,8 @@ export interface CredentialConfig {
   readonly callerParams: CallerParamRules;
   /** Nominal token lifetime used to reject impossible `minTtlSeconds` before minting. */
   readonly lifetimeSeconds?: number;
+  /** lti-advantage only. */
+  readonly lti?: LtiCredentialSettings;
 }
 
 /** Nominal lifetimes from the contract (Identity Service `expires_in` is about 3599 s). */
@@ -63,6 +102,8 @@ export const NOMINAL_LIFETIME_SECONDS: Readonly<Record<TokenKind, number>> = {
   'identity-service': 3599,
   'canvas-jwt': 3600,
   'inst-access': 3600,
+  // Canvas: lib/canvas/oauth/client_credentials_provider.rb, tokens live one hour.
+  'lti-advantage': 3600,
 };
 
 /** `arn` is normalized: an assumed-role session ARN is reduced to its IAM role ARN. */

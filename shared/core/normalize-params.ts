@@ -1,6 +1,7 @@
 import {
   type CallerParamRules,
   type CredentialConfig,
+  KIND_PARAMS,
   type NormalizedParams,
   PARAM_NAMES,
   type ParamName,
@@ -11,6 +12,11 @@ const WORKFLOW = /^[a-z][a-z0-9_]{0,63}$/;
 const CONTEXT_ID = /^[0-9]{1,20}(~[0-9]{1,20})?$/;
 const CONTEXT_UUID = /^[A-Za-z0-9-]{1,64}$/;
 const AUDIENCE_ITEM = /^[A-Za-z0-9:._/-]{1,128}$/;
+// An LTI scope is an RFC 6749 section 3.3 scope-token; in practice a URL
+// (https://purl.imsglobal.org/spec/lti-ags/scope/score) or a Canvas name (url:GET|/api/v1/...).
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
+/** At most this many scopes in one request (the standard LTI Advantage services have 7). */
+export const MAX_SCOPES = 32;
 // A Map, not an object literal: a lookup by caller text must never reach Object.prototype
 // (`constructor`, `__proto__`, `toString` were accepted as context types and sent upstream).
 const CONTEXT_TYPES: ReadonlyMap<string, 'Course' | 'User' | 'Account'> = new Map([
@@ -51,6 +57,19 @@ const parseValue = (name: ParamName, value: unknown): NormalizedParams[ParamName
     case 'canvasAudience':
       // Canvas parses booleans loosely; the broker only accepts real booleans and always sends true/false.
       return typeof value === 'boolean' ? value : bad('must be true or false');
+    case 'scopes': {
+      // Either an array of scope strings or one space-separated string (OAuth's own `scope` form).
+      const items = Array.isArray(value)
+        ? value
+        : typeof value === 'string'
+          ? value.split(' ').filter((s) => s !== '')
+          : bad('must be an array of scopes or a space-separated string');
+      if (items.length === 0 || items.length > MAX_SCOPES) bad(`must be 1-${MAX_SCOPES} scopes`);
+      for (const item of items)
+        if (typeof item !== 'string' || !SCOPE.test(item))
+          bad('each scope must be 1-256 printable characters without spaces, quotes or backslashes');
+      return [...new Set(items as string[])].sort();
+    }
     case 'audience': {
       const items = typeof value === 'string' ? value.split(' ').filter((s) => s !== '') : [];
       if (items.length === 0 || items.length > 8 || !items.every((s) => AUDIENCE_ITEM.test(s))) {
@@ -115,18 +134,29 @@ export const normalizeParamValues = (credential: CredentialConfig, requested: un
   if (requested === undefined || requested === null) return credential.fixedParams;
   if (!isPlainObject(requested)) throw new BadRequestError('params: must be an object');
   const names = Object.keys(requested);
-  // Only canvas-jwt sends parameters upstream (contract sections 1-4); for the other kinds a
-  // parameter would change nothing but the variant, so it is refused rather than ignored.
-  if (credential.kind !== 'canvas-jwt' && names.length > 0) {
+  // Only canvas-jwt and lti-advantage send parameters upstream (contract sections 1-4); for the
+  // other kinds a parameter would change nothing but the variant, so it is refused rather than ignored.
+  const kindParams = KIND_PARAMS[credential.kind];
+  if (kindParams.length === 0 && names.length > 0) {
     throw new BadRequestError(`params: kind ${credential.kind} takes no parameters`);
   }
   const merged: Mutable = { ...credential.fixedParams };
   for (const rawName of names) {
     if (!PARAM_NAME_SET.has(rawName)) throw new BadRequestError(`params.${rawName}: unknown parameter`);
     const name = rawName as ParamName;
+    if (!kindParams.includes(name)) {
+      throw new BadRequestError(`params.${rawName}: kind ${credential.kind} does not take this parameter`);
+    }
     const parsed = parseValue(name, (requested as Record<string, unknown>)[rawName]);
     if (credential.fixedParams[name] !== undefined || !allowedByRule(credential.callerParams, name, parsed)) {
       throw new PolicyDeniedError();
+    }
+    // The deployment's own list bounds every caller rule ('*' included): a scope the developer key
+    // was not configured for is refused here, before any table write or upstream call.
+    if (name === 'scopes' && credential.lti !== undefined) {
+      const allowed = credential.lti.allowedScopes;
+      if (!(parsed as readonly string[]).every((scope) => allowed.includes(scope)))
+        throw new PolicyDeniedError();
     }
     (merged as Record<string, unknown>)[name] = parsed;
   }
@@ -142,5 +172,8 @@ export const normalizeParamValues = (credential: CredentialConfig, requested: un
 export const normalizeParams = (credential: CredentialConfig, requested: unknown): NormalizedParams => {
   const merged = normalizeParamValues(credential, requested);
   assertCompleteContext(merged);
+  if (credential.kind === 'lti-advantage' && (merged.scopes === undefined || merged.scopes.length === 0)) {
+    throw new BadRequestError('params.scopes: an lti-advantage token needs at least one scope');
+  }
   return dropDefaults({ ...merged });
 };

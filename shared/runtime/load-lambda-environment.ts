@@ -5,6 +5,7 @@ import {
   invalid,
   loadTelemetryEnvironment,
   matching,
+  optional,
   required,
   type TelemetryEnvironment,
 } from './environment-readers.ts';
@@ -14,6 +15,8 @@ export interface LambdaEnvironment extends TelemetryEnvironment {
   readonly tableName: string;
   readonly envelopeKeyArn: string;
   readonly config: ParsedBrokerConfig;
+  /** The asymmetric KMS key that signs LTI assertions; present whenever an lti-advantage credential is. */
+  readonly ltiSigningKeyArn?: string;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -44,11 +47,19 @@ const brokerConfig = (env: NodeJS.ProcessEnv): ParsedBrokerConfig => {
  */
 export const loadLambdaEnvironment = (env: NodeJS.ProcessEnv): LambdaEnvironment => {
   const telemetry = loadTelemetryEnvironment(env);
+  const config = brokerConfig(env);
+  // An lti-advantage credential without a signing key could never mint: fail the init, not requests.
+  const needsSigningKey = config.credentials.some((c) => c.kind === 'lti-advantage');
+  const signingKey = optional(env, ENV.ltiSigningKeyArn, '', KMS_KEY_ARN, 'a KMS key or alias ARN');
+  if (needsSigningKey && signingKey === '') {
+    invalid(ENV.ltiSigningKeyArn, 'is required: a credential of kind lti-advantage is configured');
+  }
   return {
     ...telemetry,
     tableName: matching(env, ENV.tableName, TABLE_NAME, 'a DynamoDB table name'),
     envelopeKeyArn: matching(env, ENV.envelopeKeyArn, KMS_KEY_ARN, 'a KMS key or alias ARN'),
-    config: brokerConfig(env),
+    config,
+    ...(signingKey === '' ? {} : { ltiSigningKeyArn: signingKey }),
   };
 };
 

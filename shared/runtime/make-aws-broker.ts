@@ -10,7 +10,9 @@ import type { Clock } from '../core/clock.ts';
 import { makeClockOffsetEstimator } from '../core/clock-offset.ts';
 import { canRefresh } from '../core/credential.ts';
 import { makeBroker } from '../core/make-broker.ts';
+import { makeSigningKeySecretSource } from '../core/signing-key-secret-source.ts';
 import type { Logger, Metrics } from '../core/telemetry.ts';
+import { makeLazyAssertionSigner } from './lazy-assertion-signer.ts';
 import { makeLazyEnvelopeCipher } from './lazy-envelope-cipher.ts';
 import { makeLazySecretSource } from './lazy-secret-source.ts';
 import { makeLazyUpstreamClient } from './lazy-upstream-client.ts';
@@ -62,7 +64,21 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
     observeServerDate(client, clock, observe);
     return makeKmsEnvelopeCipher({ client, keyArn: env.envelopeKeyArn, clock });
   });
-  const secrets = makeCachedSecretSource(
+  // One signer per instance, loaded (with the KMS client) on first use: it caches the public key,
+  // so each mint costs one kms:Sign and the first one GetPublicKey.
+  const signer =
+    env.ltiSigningKeyArn === undefined
+      ? undefined
+      : makeLazyAssertionSigner(env.ltiSigningKeyArn, async () => {
+          const [{ makeKmsClient }, { makeKmsAssertionSigner }] = await Promise.all([
+            import('../adapters/aws/kms-client.ts'),
+            import('../adapters/aws/kms-assertion-signer.ts'),
+          ]);
+          const client = makeKmsClient({ region: env.region, timeoutMs: KMS_TIMEOUT_MS });
+          observeServerDate(client, clock, observe);
+          return makeKmsAssertionSigner({ client, keyArn: env.ltiSigningKeyArn as string });
+        });
+  const fileSecrets = makeCachedSecretSource(
     makeLazySecretSource(async () => {
       const [{ makeSecretsManagerClient }, { makeSecretsManagerSecretSource }] = await Promise.all([
         import('../adapters/aws/secrets-manager-client.ts'),
@@ -74,6 +90,7 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
     }),
     { clock, maxAgeMs: SECRET_MAX_AGE_MS },
   );
+  const secrets = makeSigningKeySecretSource(fileSecrets, signer);
   return makeBroker({
     credentials: env.config.credentials,
     policy: env.config.policy,
@@ -90,6 +107,8 @@ export const makeAwsBroker = (env: LambdaEnvironment, options: AwsBrokerOptions)
             timeoutMs: settings.upstreamTimeoutMs,
             userAgent: USER_AGENT,
             observeDate: observe,
+            logger: options.logger,
+            ...(signer === undefined ? {} : { signer }),
             ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
           });
         },
