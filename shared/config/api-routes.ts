@@ -97,3 +97,11 @@ export const routePaths = (
       .map((r) => [r.method, r.resource.replace('{id}', id)] as const),
   ),
 ];
+
+/**
+ * The one route that is NOT in the IAM table above: the LTI Advantage JWKS a Canvas developer
+ * key's "Public JWK URL" points to (RFC 8615 well-known location). Unauthenticated and read-only
+ * by design (Canvas fetches it without credentials), served by its own function whose role can
+ * only read public keys. The jwks handler, local mode and the construct all read it from here.
+ */
+export const JWKS_ROUTE = { method: 'GET', resource: '/.well-known/jwks.json', auth: 'NONE' } as const;
