@@ -1,4 +1,6 @@
+import type { JWK } from 'jose';
 import { parseFaultSpec } from './fault-spec.ts';
+import { type LtiDeveloperKey, simulatedClientId } from './lti-token-state.ts';
 import type { Reply } from './reply.ts';
 import { parseDeployment } from './sim-deployment.ts';
 import type { SimState } from './sim-state.ts';
@@ -26,6 +28,29 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 const refuse = (reply: Reply, message: string): void => reply.json(400, { error: message });
 
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.length > 0 && value.every((s) => typeof s === 'string' && s !== '');
+
+/** `{clientId?, scopes, publicJwk? | publicJwkUrl?, active?}`; a missing client id gets a fresh one. */
+const parseLtiKey = (value: unknown): LtiDeveloperKey | string => {
+  if (!isObject(value)) return 'body must be an object';
+  const { clientId = simulatedClientId(), scopes, publicJwk, publicJwkUrl, active } = value;
+  if (typeof clientId !== 'string' || !/^\d{1,20}$/.test(clientId)) return 'clientId must be digits';
+  if (!isStringList(scopes)) return 'scopes must be a non-empty array of strings';
+  if ((publicJwk === undefined) === (publicJwkUrl === undefined)) return 'give publicJwk or publicJwkUrl';
+  if (publicJwk !== undefined && !isObject(publicJwk)) return 'publicJwk must be a JWK object';
+  if (publicJwkUrl !== undefined && (typeof publicJwkUrl !== 'string' || !URL.canParse(publicJwkUrl)))
+    return 'publicJwkUrl must be a URL';
+  if (active !== undefined && typeof active !== 'boolean') return 'active must be a boolean';
+  return {
+    clientId,
+    scopes,
+    ...(publicJwk === undefined ? {} : { publicJwk: publicJwk as JWK }),
+    ...(publicJwkUrl === undefined ? {} : { publicJwkUrl: publicJwkUrl as string }),
+    ...(active === undefined ? {} : { active }),
+  };
+};
+
 /**
  * The `/__sim/*` control API: stats, faults, rotation, clock skew, reset and introspection.
  * Never throttled, counted or faulted, so tests can always steer the simulator.
@@ -41,7 +66,11 @@ export const handleControl = async (
   const route = `${method} ${path}`;
   switch (route) {
     case 'GET /__sim/stats':
-      return reply.json(200, { calls: { ...state.stats }, routes: { ...state.routeStats } });
+      return reply.json(200, {
+        calls: { ...state.stats },
+        routes: { ...state.routeStats },
+        lti: { ...state.lti.counts },
+      });
     case 'GET /__sim/deployment':
       return reply.json(200, state.deployment());
     case 'POST /__sim/deployment': {
@@ -82,6 +111,14 @@ export const handleControl = async (
         ...(sameHintAs === undefined ? {} : { secretPrefix: (sameHintAs as string).slice(0, 5) }),
       });
       return reply.json(200, { id: record.id, token: record.secret, workflowState: record.workflowState });
+    }
+    case 'POST /__sim/lti/keys': {
+      // Registers (or replaces) an LTI 1.3 developer key, as an admin would in Canvas's UI.
+      const parsed = jsonBody(body);
+      const key = parsed.ok ? parseLtiKey(parsed.value) : 'body must be JSON';
+      if (typeof key === 'string') return refuse(reply, key);
+      state.lti.registerKey(key);
+      return reply.json(201, { clientId: key.clientId, scopes: key.scopes });
     }
     case 'GET /__sim/seeds':
       return reply.json(200, state.seeds(deps.url()));

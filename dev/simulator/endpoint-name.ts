@@ -2,7 +2,14 @@
  * The upstream endpoints the simulator counts calls to (`GET /__sim/stats` `calls`). `tokens`
  * groups the five Access Tokens API routes; each route also has its own {@link RouteName}.
  */
-export type EndpointName = 'ids-login' | 'jwts' | 'jwts-refresh' | 'inst-access' | 'tokens' | 'dap-tables';
+export type EndpointName =
+  | 'ids-login'
+  | 'jwts'
+  | 'jwts-refresh'
+  | 'inst-access'
+  | 'tokens'
+  | 'dap-tables'
+  | 'lti-token';
 
 export const ENDPOINT_NAMES: readonly EndpointName[] = [
   'ids-login',
@@ -11,6 +18,7 @@ export const ENDPOINT_NAMES: readonly EndpointName[] = [
   'inst-access',
   'tokens',
   'dap-tables',
+  'lti-token',
 ];
 
 /**
@@ -29,7 +37,8 @@ export type RouteName =
   | 'tokens-update'
   | 'tokens-delete'
   | 'users-show'
-  | 'services-jwks';
+  | 'services-jwks'
+  | 'lti-token';
 
 export const ROUTE_NAMES: readonly RouteName[] = [
   'ids-login',
@@ -44,6 +53,7 @@ export const ROUTE_NAMES: readonly RouteName[] = [
   'tokens-delete',
   'users-show',
   'services-jwks',
+  'lti-token',
 ];
 
 /** What a fault may name: a group (`tokens` covers all five token routes) or a single route. */

@@ -3,6 +3,7 @@ import type { EndpointName, RouteName } from './endpoint-name.ts';
 import { handleIdentityLogin } from './identity-api.ts';
 import { handleCreateInstAccessToken } from './inst-access-api.ts';
 import { handleCreateJwt, handleRefreshJwt } from './jwts-api.ts';
+import { handleLtiToken } from './lti-token-api.ts';
 import type { CanvasHandler, Handler } from './sim-request.ts';
 import {
   handleCreateToken,
@@ -90,6 +91,18 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     pattern: '/internal/services/jwks',
     handle: handleServicesJwks,
+  },
+  {
+    // config/routes.rb `oauth2_token`: the client-credentials grant of LTI Advantage services.
+    // Unauthenticated like Canvas's (the signed assertion is the credential); faulted, counted
+    // and throttled like every other Canvas route.
+    area: 'canvas',
+    auth: 'none',
+    name: 'lti-token',
+    method: 'POST',
+    pattern: '/login/oauth2/token',
+    endpoint: 'lti-token',
+    handle: (req, reply, state) => handleLtiToken(req, reply, state),
   },
 ];
 

@@ -5,6 +5,7 @@ import { type FaultRegistry, makeFaultRegistry } from './fault-registry.ts';
 import { type IdentityTokens, makeIdentityTokens } from './identity-tokens.ts';
 import { type InstAccessTokens, makeInstAccessTokens } from './inst-access-tokens.ts';
 import { type LeakyBuckets, makeLeakyBuckets } from './leaky-bucket.ts';
+import { type LtiTokenState, type LtiTokenStateOptions, makeLtiTokenState } from './lti-token-state.ts';
 import { makeServicesJwts, type ServicesJwts } from './services-jwts.ts';
 import { makeSimClock, type SimClock } from './sim-clock.ts';
 import { DEFAULT_DEPLOYMENT, type SimDeployment } from './sim-deployment.ts';
@@ -18,6 +19,8 @@ export const SEED_USER_ID = 1;
 
 /** Everything one simulator run knows; handlers read and change it, the control API resets it. */
 export interface SimState {
+  /** LTI Advantage developer keys, nonces and issued tokens (POST /login/oauth2/token). */
+  readonly lti: LtiTokenState;
   readonly clock: SimClock;
   readonly keys: SimKeys;
   readonly directory: SimDirectory;
@@ -55,6 +58,7 @@ export const makeSimState = async (options: {
   readonly identityExpiresIn: number;
   readonly allowedAudiences: readonly string[];
   readonly deployment?: Partial<SimDeployment>;
+  readonly lti?: LtiTokenStateOptions;
 }): Promise<SimState> => {
   const startDeployment: SimDeployment = { ...DEFAULT_DEPLOYMENT, ...options.deployment };
   let deployment = startDeployment;
@@ -82,7 +86,9 @@ export const makeSimState = async (options: {
 
   const seedSecret = (): string => accessTokens.byId(seedId)?.secret ?? '';
 
+  const lti = makeLtiTokenState(options.lti);
   return {
+    lti,
     clock,
     keys,
     directory: makeSimDirectory(),
@@ -129,6 +135,7 @@ export const makeSimState = async (options: {
       deployment = startDeployment;
       faults.clear();
       buckets.clear();
+      lti.reset();
       dapLimit.clear();
     },
   };

@@ -1,5 +1,6 @@
 import type { EndpointName, RouteName } from './endpoint-name.ts';
 import type { FaultSpec } from './fault-spec.ts';
+import type { LtiTokenStateOptions } from './lti-token-state.ts';
 import type { SimDeployment } from './sim-deployment.ts';
 
 /** What a client needs to talk to a running simulator: the same object `main.ts` prints first. */
@@ -27,6 +28,8 @@ export interface SimulatorOptions {
   maxBodyBytes?: number;
   /** Deployment switches in force from the start (and after every reset). */
   deployment?: Partial<SimDeployment>;
+  /** LTI Advantage token endpoint: developer keys at start (more via POST /__sim/lti/keys), replay rule. */
+  lti?: LtiTokenStateOptions;
 }
 
 export interface Introspection {

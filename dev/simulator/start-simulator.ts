@@ -24,6 +24,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Ru
     identityExpiresIn: options.identityExpiresIn ?? 3599,
     allowedAudiences: options.allowedAudiences ?? DEFAULT_ALLOWED_AUDIENCES,
     ...(options.deployment ? { deployment: options.deployment } : {}),
+    ...(options.lti ? { lti: options.lti } : {}),
   });
   const timers = makeTimerSet();
   const introspect = makeIntrospector(state);

@@ -11,6 +11,7 @@ import { makeUpstreamClient } from '../../shared/adapters/http/make-upstream-cli
 import { makeFileSecretSource } from '../../shared/adapters/local/file-secret-source.ts';
 import { makeLocalEnvelopeCipher } from '../../shared/adapters/local/local-envelope-cipher.ts';
 import { systemClock } from '../../shared/adapters/system-clock.ts';
+import type { AssertionSigner } from '../../shared/core/assertion-signer.ts';
 import type { Broker } from '../../shared/core/broker.ts';
 import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
@@ -19,6 +20,7 @@ import type { Clock } from '../../shared/core/clock.ts';
 import { type ClockOffsetEstimator, makeClockOffsetEstimator } from '../../shared/core/clock-offset.ts';
 import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
+import { makeSigningKeySecretSource } from '../../shared/core/signing-key-secret-source.ts';
 import type { Logger, Metrics } from '../../shared/core/telemetry.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import { createTestTable, startTestDynamo, type TestDynamo } from './dynamodb.ts';
@@ -48,6 +50,11 @@ export interface FleetOptions {
   readonly simulator?: Omit<SimulatorOptions, 'port' | 'now'>;
   /** The transport of instance `i`'s upstream clients (default: the global fetch). */
   readonly fetchFor?: (instance: number) => typeof fetch;
+  /**
+   * The LTI assertion signer of instance `i` (lti-advantage credentials): a deployment's one
+   * signing key, or during a rotation overlap the old key on some instances and the new on others.
+   */
+  readonly signerFor?: (instance: number) => AssertionSigner | undefined;
 }
 
 export interface Fleet {
@@ -143,15 +150,19 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     );
     const instanceStore = track(makeDynamoDbTokenStore({ client, tableName, mintHistoryMs: 86_400_000 }));
     const transport = options.fetchFor?.(i) ?? fetch;
+    const signer = options.signerFor?.(i);
     const fetchImpl: typeof fetch = (input, init) => tracked(() => transport(input, init));
     return makeBroker({
       credentials,
       policy: POLICY,
       store: instanceStore,
-      secrets: makeCachedSecretSource(track(makeFileSecretSource({ path: secretsPath })), {
-        clock,
-        maxAgeMs: options.secretMaxAgeMs ?? 300_000,
-      }),
+      secrets: makeSigningKeySecretSource(
+        makeCachedSecretSource(track(makeFileSecretSource({ path: secretsPath })), {
+          clock,
+          maxAgeMs: options.secretMaxAgeMs ?? 300_000,
+        }),
+        signer,
+      ),
       cipher: track(makeLocalEnvelopeCipher({ key, keyId: 'fleet' })),
       upstreamFor: (credential) =>
         makeUpstreamClient(credential, {
@@ -160,6 +171,8 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
           userAgent: 'canvas-credential-broker/test',
           observeDate: offset.observe,
           fetch: fetchImpl,
+          ...(signer === undefined ? {} : { signer: track(signer) }),
+          ...(options.logger ? { logger: options.logger } : {}),
         }),
       clock,
       clockOffset: offset,

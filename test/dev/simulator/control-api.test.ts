@@ -47,6 +47,7 @@ describe('GET /__sim/stats', () => {
       'inst-access': 0,
       tokens: 0,
       'dap-tables': 0,
+      'lti-token': 0,
     });
     expect(body.routes).toMatchObject({ 'ids-login': 2, jwts: 2, 'users-show': 1, 'tokens-create': 0 });
     const again = (await (await control(t.url, 'stats', 'GET')).json()) as { calls: unknown };
@@ -244,6 +245,56 @@ describe('POST /__sim/introspect', () => {
 
   it('refuses a body without a token', async () => {
     expect((await control(t.url, 'introspect', 'POST', {})).status).toBe(400);
+  });
+});
+
+describe('POST /__sim/lti/keys and the LTI token route', () => {
+  const ltiToken = (body: Record<string, string>) =>
+    fetch(`${t.url}/login/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'sim-test' },
+      body: new URLSearchParams(body),
+    });
+
+  it('registers a developer key and echoes its client id and scopes', async () => {
+    const res = await control(t.url, 'lti/keys', 'POST', {
+      clientId: '10000000000007',
+      scopes: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'],
+      publicJwkUrl: 'http://127.0.0.1:9/jwks.json',
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({
+      clientId: '10000000000007',
+      scopes: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'],
+    });
+  });
+
+  it('refuses a key without scopes, with both or neither public key forms, or a non-numeric client id', async () => {
+    const jwk = { kty: 'RSA', n: 'AQAB', e: 'AQAB' };
+    for (const body of [
+      { publicJwk: jwk },
+      { scopes: ['a'] },
+      { scopes: ['a'], publicJwk: jwk, publicJwkUrl: 'http://127.0.0.1:9/' },
+      { clientId: 'abc', scopes: ['a'], publicJwk: jwk },
+      'not an object',
+    ]) {
+      const res = await control(t.url, 'lti/keys', 'POST', body);
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('serves POST /login/oauth2/token: counted, and faulted like every other route', async () => {
+    const refused = await ltiToken({ grant_type: 'password' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'unsupported_grant_type' });
+    await addFault({ endpoint: 'lti-token', kind: 'status', status: 503, times: 1 });
+    expect((await ltiToken({ grant_type: 'client_credentials' })).status).toBe(503);
+    const stats = (await (await control(t.url, 'stats', 'GET')).json()) as {
+      calls: Record<string, number>;
+      lti: { refused: number };
+    };
+    expect(stats.calls['lti-token']).toBe(2);
+    expect(stats.lti.refused).toBe(1);
   });
 });
 
