@@ -86,6 +86,12 @@ const lines = [
   'Fetch a token:',
   `  ${homePrefix}npm run -s token -- ${broker.credentialIds[0] ?? 'dap'}`,
   `  ${homePrefix}npm run -s token -- ${broker.credentialIds.includes('canvas-jwt') ? 'canvas-jwt' : (broker.credentialIds[0] ?? 'dap')} --json`,
+  ...(broker.credentialIds.includes('lti')
+    ? [
+        `  ${homePrefix}npm run -s token -- lti --scopes "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"`,
+        `  LTI JWKS (unsigned, for a developer key's public JWK URL): ${broker.url}/.well-known/jwks.json`,
+      ]
+    : []),
   '',
 ];
 if (broker.missingSecrets.length > 0) {

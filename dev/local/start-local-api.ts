@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { systemClock } from '../../shared/adapters/system-clock.ts';
+import { JWKS_ROUTE } from '../../shared/config/api-routes.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { type Logger, noopLogger } from '../../shared/core/telemetry.ts';
 import type { SigV4Verifier } from './sigv4-verifier.ts';
@@ -16,6 +17,11 @@ export type LocalApiHandler = (
 
 export interface LocalApiOptions {
   readonly handler: LocalApiHandler;
+  /**
+   * The jwks function, for `GET /.well-known/jwks.json` (JWKS_ROUTE): the one route served without
+   * a signature, as on API Gateway, since Canvas fetches it anonymously. It carries no identity.
+   */
+  readonly publicHandler?: LocalApiHandler;
   readonly verifier: SigV4Verifier;
   /** Loopback only by default: local keys are no protection on a shared network. */
   readonly host?: string;
@@ -178,17 +184,18 @@ export const startLocalApi = async (options: LocalApiOptions): Promise<LocalApi>
     res.end(result.body ?? '');
   };
 
-  const invoke = async (event: APIGatewayProxyEvent, requestId: string): Promise<unknown> => {
+  const invoke = async (
+    event: APIGatewayProxyEvent,
+    requestId: string,
+    handler: LocalApiHandler = options.handler,
+  ): Promise<unknown> => {
     const startedAt = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
     });
     try {
-      return await Promise.race([
-        options.handler(event, lambdaContext(requestId, timeoutMs, startedAt)),
-        timedOut,
-      ]);
+      return await Promise.race([handler(event, lambdaContext(requestId, timeoutMs, startedAt)), timedOut]);
     } finally {
       clearTimeout(timer);
     }
@@ -222,6 +229,25 @@ export const startLocalApi = async (options: LocalApiOptions): Promise<LocalApi>
     if (read.kind === 'too-large') {
       answer(res, requestId, TOO_LARGE, true);
       done(TOO_LARGE.status);
+      return;
+    }
+
+    if (options.publicHandler !== undefined && path === JWKS_ROUTE.resource) {
+      const event = toProxyEvent({
+        method,
+        rawPath: path,
+        rawQuery: query,
+        rawHeaders: req.rawHeaders,
+        body: read.bytes.length === 0 ? null : read.bytes.toString('utf8'),
+        requestId,
+        requestTimeEpoch: clock.now(),
+        sourceIp: req.socket.remoteAddress ?? host,
+        stage,
+      });
+      const result = await invoke(event, requestId, options.publicHandler).catch(() => INTERNAL);
+      if (isResult(result)) writeResult(res, requestId, result);
+      else answer(res, requestId, result === TIMED_OUT ? TIMED_OUT : INTERNAL);
+      done(isResult(result) ? result.statusCode : 500, { public: true });
       return;
     }
 

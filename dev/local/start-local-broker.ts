@@ -7,9 +7,11 @@ import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token
 import { observeServerDate } from '../../shared/adapters/aws/observe-server-date.ts';
 import { makeUpstreamClient } from '../../shared/adapters/http/make-upstream-client.ts';
 import { makeFileSecretSource } from '../../shared/adapters/local/file-secret-source.ts';
+import { makeLocalAssertionSigner } from '../../shared/adapters/local/local-assertion-signer.ts';
 import { makeLocalEnvelopeCipher } from '../../shared/adapters/local/local-envelope-cipher.ts';
 import { loadOrCreateLocalKey } from '../../shared/adapters/local/local-key.ts';
 import { systemClock } from '../../shared/adapters/system-clock.ts';
+import { JWKS_ROUTE } from '../../shared/config/api-routes.ts';
 import type { BrokerConfigInput } from '../../shared/config/broker-config.ts';
 import { parseBrokerConfig } from '../../shared/config/parse-broker-config.ts';
 import { USER_AGENT } from '../../shared/config/user-agent.ts';
@@ -17,15 +19,19 @@ import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { makeClockOffsetEstimator } from '../../shared/core/clock-offset.ts';
-import type { CredentialConfig } from '../../shared/core/credential.ts';
+import { type CredentialConfig, LTI_SIGNING_KEY_SECRET_ID } from '../../shared/core/credential.ts';
 import { ConfigInvalidError } from '../../shared/core/errors.ts';
+import { makeJwksPublisher } from '../../shared/core/jwks-publisher.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
+import { makeSigningKeySecretSource } from '../../shared/core/signing-key-secret-source.ts';
 import { type Logger, noopLogger } from '../../shared/core/telemetry.ts';
 import type { UpstreamClient } from '../../shared/core/upstream-client.ts';
+import { makeJwksHandler } from '../../shared/edge/jwks-handler.ts';
 import { makeTokenApiHandler } from '../../shared/edge/token-api-handler.ts';
 import { startSimulator } from '../simulator/index.ts';
+import { simulatedClientId } from '../simulator/lti-token-state.ts';
 import type { RunningSimulator } from '../simulator/simulator-types.ts';
-import { demoBrokerConfig } from './demo-broker-config.ts';
+import { DEMO_LTI_SCOPES, demoBrokerConfig } from './demo-broker-config.ts';
 import { startEmbeddedDynamo } from './embedded-dynamodb.ts';
 import { claimHome } from './home-lock.ts';
 import {
@@ -92,6 +98,16 @@ const LOCAL_USER_AGENT = `${USER_AGENT} (local mode)`;
 const SECRET_CACHE_MS = 60_000;
 /** The construct's default pre-warm schedule: every minute. */
 const LOCAL_PREWARM_MS = 60_000;
+
+const registerLtiKey = async (simulatorUrl: string, key: Record<string, unknown>): Promise<void> => {
+  const res = await fetch(`${simulatorUrl}/__sim/lti/keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(key),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (res.status !== 201) throw new ConfigInvalidError(`The simulator refused the LTI key (${res.status}).`);
+};
 
 const readJsonFile = async (path: string, what: string): Promise<unknown> => {
   let text: string;
@@ -181,6 +197,7 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
     let configInput: BrokerConfigInput;
     let configSource: LocalConfigSource;
     let simulator: RunningSimulator | undefined;
+    let ltiClientId: string | undefined;
     const userConfig = await readJsonFile(configPath, 'config file');
     if (userConfig !== undefined) {
       configInput = userConfig as BrokerConfigInput;
@@ -203,6 +220,7 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
         }
         await writeSimulatorSecrets(secretsPath, entries);
       }
+      if (options.canvasUrl === undefined) ltiClientId = simulatedClientId();
       configInput = demoBrokerConfig({
         identityUrl: options.identityUrl ?? simulator!.url,
         canvasUrl: options.canvasUrl ?? simulator!.url,
@@ -210,6 +228,7 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
           options.identityUrl === undefined ? SECRET_IDS.simulatorIdentity : SECRET_IDS.realIdentity,
         canvasSecretId: options.canvasUrl === undefined ? SECRET_IDS.simulatorCanvas : SECRET_IDS.realCanvas,
         principals: [principalArn],
+        ...(ltiClientId === undefined ? {} : { ltiClientId }),
       });
       const someReal = options.identityUrl !== undefined || options.canvasUrl !== undefined;
       configSource = !needsSimulator ? 'environment' : someReal ? 'environment+simulator' : 'simulator';
@@ -218,10 +237,12 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
     const settings: BrokerSettings = { ...config.settings, ...options.settings };
 
     const secretsOnFile = await readJsonFile(secretsPath, 'secrets file');
-    const missingSecrets = [...new Set(config.credentials.map((c) => c.secretId))].filter(
-      (id) =>
-        typeof secretsOnFile !== 'object' || secretsOnFile === null || !Object.hasOwn(secretsOnFile, id),
-    );
+    const missingSecrets = [...new Set(config.credentials.map((c) => c.secretId))]
+      .filter((id) => id !== LTI_SIGNING_KEY_SECRET_ID)
+      .filter(
+        (id) =>
+          typeof secretsOnFile !== 'object' || secretsOnFile === null || !Object.hasOwn(secretsOnFile, id),
+      );
 
     // The shared tier: the production DynamoDB adapter on an embedded, persisted dynalite.
     const dynamo = await startEmbeddedDynamo({ path: join(home, 'dynamodb') });
@@ -248,10 +269,15 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
     const cipher = makeLocalEnvelopeCipher(localKey);
     localKey.key.fill(0);
 
-    const secrets = makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
-      clock,
-      maxAgeMs: SECRET_CACHE_MS,
-    });
+    // LTI assertions are signed with a local RSA key (KMS's stand-in), created 0600 on first use.
+    const signer = makeLocalAssertionSigner({ path: join(home, 'lti-signing-key.pem') });
+    const secrets = makeSigningKeySecretSource(
+      makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
+        clock,
+        maxAgeMs: SECRET_CACHE_MS,
+      }),
+      signer,
+    );
     const upstreams = new Map<string, UpstreamClient>();
     const upstreamFor = (credential: CredentialConfig): UpstreamClient => {
       let client = upstreams.get(credential.id);
@@ -261,6 +287,8 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
           timeoutMs: settings.upstreamTimeoutMs,
           userAgent: LOCAL_USER_AGENT,
           observeDate: clockOffset.observe,
+          signer,
+          logger,
         });
         upstreams.set(credential.id, client);
       }
@@ -293,8 +321,10 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
       region,
       clock,
     });
+    const jwksHandler = makeJwksHandler({ publisher: makeJwksPublisher({ current: signer }), logger });
     const api = await startLocalApi({
       handler,
+      publicHandler: (event, context) => jwksHandler(event, context),
       verifier,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8787,
@@ -303,6 +333,14 @@ export const startLocalBroker = async (options: LocalBrokerOptions): Promise<Loc
       logger,
     });
     cleanups.push(() => api.stop());
+    if (simulator !== undefined && ltiClientId !== undefined) {
+      // As an admin would in Canvas: a developer key whose public JWK URL is this broker's JWKS.
+      await registerLtiKey(simulator.url, {
+        clientId: ltiClientId,
+        scopes: [...DEMO_LTI_SCOPES],
+        publicJwkUrl: `${api.url}${JWKS_ROUTE.resource}`,
+      });
+    }
     const credentials: LocalCredentials = { ...keyPair, region, endpoint: api.url };
     await writeLocalCredentials(credentialsPath, credentials);
 

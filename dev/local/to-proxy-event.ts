@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { API_RESOURCES } from '../../shared/config/api-routes.ts';
+import { API_RESOURCES, JWKS_ROUTE } from '../../shared/config/api-routes.ts';
 import { parseRawQuery } from './parse-raw-query.ts';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -27,7 +27,8 @@ export interface ProxyEventInput {
   /** Node's `rawHeaders`: alternating names (in the caller's case) and values. */
   readonly rawHeaders: readonly string[];
   readonly body: string | null;
-  readonly caller: VerifiedCaller;
+  /** Absent on the unauthenticated route (the JWKS): API Gateway then sends no IAM identity. */
+  readonly caller?: VerifiedCaller;
   readonly requestId: string;
   readonly requestTimeEpoch: number;
   readonly sourceIp: string;
@@ -63,6 +64,7 @@ const decodeSegment = (segment: string): string | undefined => {
 const matchResource = (
   rawPath: string,
 ): { resource: string; pathParameters: Record<string, string> | null } => {
+  if (rawPath === JWKS_ROUTE.resource) return { resource: JWKS_ROUTE.resource, pathParameters: null };
   for (const { resource, pattern } of RESOURCES) {
     const match = pattern.exec(rawPath);
     if (!match) continue;
@@ -109,9 +111,9 @@ export const toProxyEvent = (input: ProxyEventInput): APIGatewayProxyEvent => {
   }
 
   const { resource, pathParameters } = matchResource(input.rawPath);
-  const arn = input.caller.principalArn;
-  const accountId = ARN_ACCOUNT.exec(arn)?.[1] ?? null;
-  const caller = principalId(arn);
+  const arn = input.caller?.principalArn ?? null;
+  const accountId = arn === null ? null : (ARN_ACCOUNT.exec(arn)?.[1] ?? null);
+  const caller = arn === null ? null : principalId(arn);
   const host = headerNamed(headers, 'host');
 
   return {
@@ -140,7 +142,7 @@ export const toProxyEvent = (input: ProxyEventInput): APIGatewayProxyEvent => {
       resourcePath: resource,
       domainName: host,
       identity: {
-        accessKey: input.caller.accessKeyId,
+        accessKey: input.caller?.accessKeyId ?? null,
         accountId,
         apiKey: null,
         apiKeyId: null,

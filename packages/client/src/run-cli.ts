@@ -22,6 +22,8 @@ Prints a token of <credential> from the broker on stdout.
 Options:
   --min-ttl <seconds>  least remaining life the token must have (default 0)
   --params <json>      caller parameters, e.g. '{"canvasAudience":false}'
+  --scopes "<scopes>"  lti-advantage: the space-separated LTI Advantage scopes to ask for
+                       (the same as --params '{"scopes":[...]}')
   --json               print the whole answer (token, expiresAt, expiresIn, fingerprint...) as JSON
   --endpoint <url>     the broker API (else $BROKER_ENDPOINT, else local mode's $BROKER_HOME/credentials.json)
   --region <region>    signing region (else $AWS_REGION, else taken from the endpoint host)
@@ -94,6 +96,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
   let values: {
     'min-ttl'?: string;
     params?: string;
+    scopes?: string;
     json?: boolean;
     endpoint?: string;
     region?: string;
@@ -109,6 +112,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       options: {
         'min-ttl': { type: 'string' },
         params: { type: 'string' },
+        scopes: { type: 'string' },
         json: { type: 'boolean' },
         endpoint: { type: 'string' },
         region: { type: 'string' },
@@ -145,6 +149,15 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
     if (typeof params !== 'object' || params === null || Array.isArray(params)) {
       return fail(2, '--params must be a JSON object');
     }
+  }
+
+  if (values.scopes !== undefined) {
+    const scopes = values.scopes.split(/\s+/).filter((scope) => scope !== '');
+    if (scopes.length === 0) return fail(2, '--scopes must name at least one scope');
+    if (params !== undefined && Object.hasOwn(params, 'scopes')) {
+      return fail(2, 'give the scopes in --scopes or in --params, not both');
+    }
+    params = { ...params, scopes };
   }
 
   let endpoint = values.endpoint ?? (io.env.BROKER_ENDPOINT || undefined);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BrokerClientError, type BrokerToken, makeBrokerClient } from '@canvas-credential-broker/client';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalBroker, startLocalBroker } from '../../../dev/local/start-local-broker.ts';
 import { fingerprint } from '../../../shared/core/fingerprint.ts';
@@ -57,7 +58,7 @@ describe('local mode, end to end', () => {
   it('listens on loopback and writes the local credentials file, private, with its endpoint', async () => {
     expect(broker.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(broker.configSource).toBe('simulator');
-    expect(broker.credentialIds).toEqual(['dap', 'canvas-jwt', 'inst-access']);
+    expect(broker.credentialIds).toEqual(['dap', 'canvas-jwt', 'inst-access', 'lti']);
     const file = JSON.parse(await readFile(broker.credentialsPath, 'utf8')) as Record<string, string>;
     expect(Object.keys(file).sort()).toEqual(['accessKeyId', 'endpoint', 'region', 'secretAccessKey']);
     expect(file).toMatchObject({ endpoint: broker.url, region: 'us-east-1' });
@@ -87,6 +88,37 @@ describe('local mode, end to end', () => {
     }
     expect(jwt.fingerprint).not.toBe(readable.fingerprint);
     expect(broker.simulator?.stats()['ids-login']).toBe(1);
+  });
+
+  it('serves the demo lti credential for the standard AGS and NRPS scopes, signed by its local key', async () => {
+    const client = clientFor(broker);
+    const nrps = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+    const score = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+    const lti = keep(await client.getToken('lti', { params: { scopes: [score, nrps] } }));
+    expect(lti.kind).toBe('lti-advantage');
+    expect(decodeJwt(lti.token).scopes).toBe([nrps, score].sort().join(' '));
+    const denied = await caught(
+      client.getToken('lti', {
+        params: { scopes: ['https://purl.imsglobal.org/spec/lti/scope/noticehandlers'] },
+      }),
+    );
+    expect([denied.status, denied.code]).toEqual([403, 'POLICY_DENIED']);
+    expect(broker.simulator?.stats()['lti-token']).toBe(1);
+  });
+
+  it('serves the JWKS unsigned at /.well-known/jwks.json: public keys only, cacheable, and the key that signs', async () => {
+    const res = await fetch(`${broker.url}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    const jwks = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(Object.keys(jwks.keys[0]!).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    const etag = res.headers.get('etag') ?? '';
+    expect(
+      (await fetch(`${broker.url}/.well-known/jwks.json`, { headers: { 'if-none-match': etag } })).status,
+    ).toBe(304);
+    expect((await fetch(`${broker.url}/.well-known/jwks.json`, { method: 'POST' })).status).toBe(405);
+    expect(await stat(join(broker.home, 'lti-signing-key.pem')).then((s) => s.mode & 0o777)).toBe(0o600);
   });
 
   it('refuses an unsigned request with 403 Missing Authentication Token', async () => {

@@ -97,6 +97,13 @@ describe('runCli (npm run token)', () => {
     expect(bodies).toEqual([{ minTtlSeconds: 600, params: { canvasAudience: false } }]);
   });
 
+  it('sends --scopes as params.scopes, split on whitespace (canvas-token lti --scopes "...")', async () => {
+    const nrps = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+    const score = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+    await run(['lti', '--scopes', `${score}  ${nrps}`, '--min-ttl', '60']);
+    expect(bodies).toEqual([{ minTtlSeconds: 60, params: { scopes: [score, nrps] } }]);
+  });
+
   it('signs with the default AWS credentials when given --endpoint', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', KEY.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', KEY.secretAccessKey);
@@ -132,6 +139,8 @@ describe('runCli (npm run token)', () => {
     [['dap', '--params', '[1]'], /--params must be a JSON object/],
     [['dap', '--params', '{'], /--params must be a JSON object/],
     [['Not-An-Id'], /credentialId must be/],
+    [['lti', '--scopes', '  '], /--scopes must name at least one scope/],
+    [['lti', '--scopes', 'a', '--params', '{"scopes":["b"]}'], /not both/],
   ])('exits 2 with one line on stderr for bad usage %j', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(2);
