@@ -27,6 +27,25 @@ const VARIANTS: readonly TrafficVariant[] = [
   { name: 'inst-access', credentialId: 'inst-access', weight: 0.2 },
 ];
 
+const AGS = 'https://purl.imsglobal.org/spec/lti-ags/scope';
+const NRPS = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+/** Issue 11: the same day for an lti-advantage credential, three scope sets a grading tool uses. */
+const LTI_VARIANTS: readonly TrafficVariant[] = [
+  { name: 'lti (NRPS)', credentialId: 'lti', params: { scopes: [NRPS] }, weight: 0.4 },
+  {
+    name: 'lti (score, NRPS)',
+    credentialId: 'lti',
+    params: { scopes: [`${AGS}/score`, NRPS] },
+    weight: 0.35,
+  },
+  {
+    name: 'lti (lineitem, result)',
+    credentialId: 'lti',
+    params: { scopes: [`${AGS}/lineitem`, `${AGS}/result.readonly`] },
+    weight: 0.25,
+  },
+];
+
 export interface P5Result {
   readonly simulatedHours: number;
   readonly mints: number;
@@ -59,6 +78,8 @@ export interface P5Result {
   readonly met: boolean;
   readonly missRatio?: number;
   readonly missReason?: string;
+  /** The same day, lti-advantage variants only. */
+  readonly lti?: Omit<P5Result, 'lti' | 'mintHistory'>;
 }
 
 export interface VariantMints {
@@ -110,6 +131,12 @@ const mintHistory = async (
  * Upstream mints are counted by the simulator and compared with the floor of 24 per variant in use.
  */
 export const runP5 = async (): Promise<P5Result> => {
+  const day = await simulateDay(VARIANTS);
+  const { mintHistory: _history, ...lti } = await simulateDay(LTI_VARIANTS);
+  return { ...day, lti, met: day.met && lti.met };
+};
+
+const simulateDay = async (variants: readonly TrafficVariant[]): Promise<P5Result> => {
   const began = performance.now();
   const clock = makeManualClock(DAY_START);
   const bed = await startTestbed({ simulatorNow: clock.now });
@@ -120,7 +147,7 @@ export const runP5 = async (): Promise<P5Result> => {
     );
     const prewarmer = bed.makeInstance(PREWARM_INSTANCE, { clock, activity, random: seededRandom(999) });
     const traffic = dayTraffic({
-      variants: VARIANTS,
+      variants,
       instances: INSTANCES,
       random: seededRandom(20_260_105),
     });
@@ -181,8 +208,9 @@ export const runP5 = async (): Promise<P5Result> => {
     await activity.quiesce();
 
     const calls = await bed.stats();
-    const history = await mintHistory(bed.makeStore(), VARIANTS);
-    const mints = calls['ids-login'] + calls.jwts + calls['jwts-refresh'] + calls['inst-access'];
+    const history = await mintHistory(bed.makeStore(), variants);
+    const mints =
+      calls['ids-login'] + calls.jwts + calls['jwts-refresh'] + calls['inst-access'] + calls['lti-token'];
     const floor = 24 * used.size;
     const ratio = mints / floor;
     const clean = failed === 0 && expiredServed === 0 && underMinTtlServed === 0;
@@ -206,6 +234,7 @@ export const runP5 = async (): Promise<P5Result> => {
         jwts: calls.jwts,
         'jwts-refresh': calls['jwts-refresh'],
         'inst-access': calls['inst-access'],
+        'lti-token': calls['lti-token'],
       },
       prewarm,
       recordedMints: Object.values(history).reduce((n, v) => n + v.mints, 0),

@@ -10,15 +10,22 @@ import { makeDynamoDbClient } from '../../shared/adapters/aws/dynamodb-client.ts
 import { makeDynamoDbTokenStore } from '../../shared/adapters/aws/dynamodb-token-store.ts';
 import { makeUpstreamClient } from '../../shared/adapters/http/make-upstream-client.ts';
 import { makeFileSecretSource } from '../../shared/adapters/local/file-secret-source.ts';
+import { makeLocalAssertionSigner } from '../../shared/adapters/local/local-assertion-signer.ts';
 import { makeLocalEnvelopeCipher } from '../../shared/adapters/local/local-envelope-cipher.ts';
 import { systemClock } from '../../shared/adapters/system-clock.ts';
+import type { AssertionSigner } from '../../shared/core/assertion-signer.ts';
 import type { Broker } from '../../shared/core/broker.ts';
 import type { BrokerSettings } from '../../shared/core/broker-settings.ts';
 import { makeCachedSecretSource } from '../../shared/core/cached-secret-source.ts';
 import type { CallerPolicy } from '../../shared/core/caller-policy.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Caller, CredentialConfig } from '../../shared/core/credential.ts';
+import {
+  type Caller,
+  type CredentialConfig,
+  LTI_SIGNING_KEY_SECRET_ID,
+} from '../../shared/core/credential.ts';
 import { makeBroker } from '../../shared/core/make-broker.ts';
+import { makeSigningKeySecretSource } from '../../shared/core/signing-key-secret-source.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import { simulatorCredentials } from '../../test/support/simulator-credentials.ts';
 import type { ActivityTracker } from './activity-tracker.ts';
@@ -30,6 +37,14 @@ export const BENCH_CALLER: Caller = {
   accountId: '111122223333',
 };
 const POLICY: CallerPolicy = { rules: [{ principals: [BENCH_CALLER.arn], credentials: ['*'], admin: true }] };
+export const BENCH_LTI_CLIENT_ID = '10000000000101';
+/** The developer key's scopes: AGS and NRPS, as a grading tool has them. */
+export const BENCH_LTI_SCOPES: readonly string[] = [
+  'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
+  'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly',
+  'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+  'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
+];
 const DUMMY_CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
 export interface TestbedOptions {
@@ -52,6 +67,8 @@ export interface Testbed {
   readonly dynamo: DynamoProcess;
   readonly tableName: string;
   readonly credentials: readonly CredentialConfig[];
+  /** The deployment's LTI signing key (also what a peer tool would sign with). */
+  readonly signer: AssertionSigner;
   /** One broker "Lambda instance": its own memory, DynamoDB client, secret cache and HTTP clients. */
   makeInstance(id: string, options?: InstanceOptions): Broker;
   /** A table adapter on a DynamoDB client of its own. */
@@ -79,9 +96,17 @@ const control = async (sim: RunningSimulator, path: string, method: string): Pro
  */
 export const startTestbed = async (options: TestbedOptions = {}): Promise<Testbed> => {
   const dir = await mkdtemp(join(tmpdir(), 'ccb-bench-'));
+  // The deployment's LTI signing key (a local RSA key standing in for KMS), and the simulated
+  // Canvas's developer key that trusts it: one for every instance, as one KMS key is.
+  const signer = makeLocalAssertionSigner({ path: join(dir, 'lti-signing-key.pem') });
   const sim = await startSimulator({
     port: 0,
     ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
+    lti: {
+      keys: [
+        { clientId: BENCH_LTI_CLIENT_ID, scopes: [...BENCH_LTI_SCOPES], publicJwk: await signer.publicJwk() },
+      ],
+    },
   });
   const dynamo = await startDynamoProcess();
   const clients: DynamoDBClient[] = [];
@@ -111,7 +136,18 @@ export const startTestbed = async (options: TestbedOptions = {}): Promise<Testbe
   );
   const key = randomBytes(32);
 
-  const credentials = simulatorCredentials(sim.url);
+  const credentials: CredentialConfig[] = [
+    ...simulatorCredentials(sim.url),
+    {
+      id: 'lti',
+      kind: 'lti-advantage',
+      secretId: LTI_SIGNING_KEY_SECRET_ID,
+      baseUrl: sim.url,
+      fixedParams: {},
+      callerParams: { scopes: '*' },
+      lti: { clientId: BENCH_LTI_CLIENT_ID, allowedScopes: [...BENCH_LTI_SCOPES].sort() },
+    },
+  ];
 
   const makeStore = (): TokenStore =>
     makeDynamoDbTokenStore({ client: newClient(), tableName, mintHistoryMs: 86_400_000 });
@@ -124,16 +160,17 @@ export const startTestbed = async (options: TestbedOptions = {}): Promise<Testbe
       credentials,
       policy: POLICY,
       store: activity ? activity.wrapStore(store) : store,
-      secrets: makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), {
-        clock,
-        maxAgeMs: 300_000,
-      }),
+      secrets: makeSigningKeySecretSource(
+        makeCachedSecretSource(makeFileSecretSource({ path: secretsPath }), { clock, maxAgeMs: 300_000 }),
+        signer,
+      ),
       cipher: makeLocalEnvelopeCipher({ key, keyId: 'bench' }),
       upstreamFor: (credential) =>
         makeUpstreamClient(credential, {
           clock,
           timeoutMs: 5_000,
           userAgent: BENCH_USER_AGENT,
+          signer,
           ...(activity ? { fetch: activity.fetch } : {}),
         }),
       clock,
@@ -148,6 +185,7 @@ export const startTestbed = async (options: TestbedOptions = {}): Promise<Testbe
     dynamo,
     tableName,
     credentials,
+    signer,
     makeInstance,
     makeStore,
     stats: async () =>

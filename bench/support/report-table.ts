@@ -85,6 +85,34 @@ export const tableRows = (results: Results, failures: Partial<Record<FigureId, s
       value: `${ms(P1.peerP50Ms)} / ${ms(P1.peerP99Ms)}`,
       target: '',
     });
+    if (P1.lti) {
+      const lti = P1.lti;
+      rows.push({
+        figure: 'P1 lti',
+        measure: `lti-advantage burst: mints / failed, ${load}`,
+        value: `${int(lti.upstreamMints)} / ${int(lti.failedRequests)}`,
+        target: '1 / 0',
+        met: lti.met,
+      });
+      rows.push({
+        figure: 'P1 lti',
+        measure: 'latency p50 / p99',
+        value: `${ms(lti.p50Ms)} / ${ms(lti.p99Ms)}`,
+        target: '',
+      });
+      rows.push({
+        figure: 'P1 lti peer',
+        measure: `mints / failed (${P1.instances} tool processes minting their own)`,
+        value: `${int(lti.peerMints)} / ${int(lti.peerFailedRequests)}`,
+        target: '',
+      });
+      rows.push({
+        figure: 'P1 lti peer',
+        measure: 'latency p50 / p99',
+        value: `${ms(lti.peerP50Ms)} / ${ms(lti.peerP99Ms)}`,
+        target: '',
+      });
+    }
   }
   if (P2) {
     rows.push({
@@ -219,6 +247,23 @@ export const tableRows = (results: Results, failures: Partial<Record<FigureId, s
       target: '0 / 0 / 0',
       met: P5.failedRequests + P5.expiredServed + P5.underMinTtlServed === 0,
     });
+    if (P5.lti) {
+      const lti = P5.lti;
+      rows.push({
+        figure: 'P5 lti',
+        measure: `lti-advantage day (${lti.variantsInUse} scope sets): mints / floor`,
+        value: `${int(lti.mints)} / ${int(lti.floor)} = ${lti.ratio.toFixed(3)}×`,
+        target: '≤ 1.1×',
+        met: lti.ratio <= lti.target.maxRatio,
+      });
+      rows.push({
+        figure: 'P5 lti',
+        measure: 'failed / expired served / under minTtl',
+        value: `${lti.failedRequests} / ${lti.expiredServed} / ${lti.underMinTtlServed} of ${int(lti.requests)}`,
+        target: '0 / 0 / 0',
+        met: lti.failedRequests + lti.expiredServed + lti.underMinTtlServed === 0,
+      });
+    }
   }
   for (const [figure, error] of Object.entries(failures)) {
     rows.push({ figure, measure: 'did not complete', value: error, target: '', met: false });

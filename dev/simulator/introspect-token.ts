@@ -29,5 +29,7 @@ export const makeIntrospector =
     if (instAccess) {
       return { active: instAccess.exp > now, kind: 'inst-access', exp: instAccess.exp, iat: instAccess.iat };
     }
+    const lti = state.lti.issued(token);
+    if (lti) return { active: lti.exp > now, kind: 'lti-advantage', exp: lti.exp, iat: lti.iat };
     return { active: false };
   };

@@ -34,7 +34,7 @@ export interface SimulatorOptions {
 
 export interface Introspection {
   active: boolean;
-  kind?: 'ids' | 'canvas-jwt' | 'inst-access' | 'canvas-access-token';
+  kind?: 'ids' | 'canvas-jwt' | 'inst-access' | 'canvas-access-token' | 'lti-advantage';
   exp?: number;
   iat?: number;
 }

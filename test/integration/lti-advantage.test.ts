@@ -126,6 +126,7 @@ describe('LTI Advantage tokens through the broker, against the simulated Canvas 
     const first = burst[0]!;
     expect(new Set(burst.map((t) => t.token)).size).toBe(1);
     expect(first.kind).toBe('lti-advantage');
+    expect(await fleet.sim.introspect(first.token)).toMatchObject({ active: true, kind: 'lti-advantage' });
     expect(decodeJwt(first.token).scopes).toBe([NRPS, SCORE].sort().join(' '));
     // The same set in another order and with a repeat is the same variant.
     const second = await ask(1, `${SCORE} ${NRPS} ${SCORE}`);
