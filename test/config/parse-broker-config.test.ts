@@ -88,7 +88,7 @@ describe('parseBrokerConfig', () => {
     [
       'an unknown kind',
       { kind: 'oauth' },
-      'credentials[1].kind: must be one of identity-service, canvas-jwt, inst-access',
+      'credentials[1].kind: must be one of identity-service, canvas-jwt, inst-access, lti-advantage',
     ],
     ['an id with capitals', { id: 'Canvas' }, 'credentials[1].id: must be lower-case'],
     ['an id starting with a dash', { id: '-x' }, 'credentials[1].id:'],

@@ -96,7 +96,7 @@ describe('loadLambdaEnvironment', () => {
   it('prefixes config errors with the variable and keeps the field path', () => {
     const bad = { ...CONFIG, credentials: [{ ...CONFIG.credentials[0], kind: 'oauth' }] };
     expect(problem({ ...validEnv(), BROKER_CONFIG: JSON.stringify(bad) }).message).toBe(
-      'BROKER_CONFIG: credentials[0].kind: must be one of identity-service, canvas-jwt, inst-access',
+      'BROKER_CONFIG: credentials[0].kind: must be one of identity-service, canvas-jwt, inst-access, lti-advantage',
     );
   });
 
