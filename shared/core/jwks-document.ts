@@ -1,5 +1,6 @@
 import type { SigningJwk } from './assertion-signer.ts';
 import { ConfigInvalidError } from './errors.ts';
+import { DEFAULT_JWKS_MAX_AGE_SECONDS, MAX_JWKS_MAX_AGE_SECONDS } from './limits.ts';
 
 export interface JwksDocument {
   readonly keys: readonly SigningJwk[];
@@ -28,9 +29,6 @@ export interface JwksOptions {
   readonly maxAgeSeconds?: number;
 }
 
-export const DEFAULT_JWKS_MAX_AGE_SECONDS = 300;
-/** Above a day a rotation would have to wait that long before the new key may sign. */
-const MAX_JWKS_MAX_AGE_SECONDS = 86_400;
 const RSA_BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**

@@ -21,6 +21,7 @@ import type { ClockOffsetEstimator } from './clock-offset.ts';
 import type { Caller, CredentialConfig, NormalizedParams } from './credential.ts';
 import type { EnvelopeCipher } from './envelope-cipher.ts';
 import { BadRequestError, isBrokerError, MinTtlUnsatisfiableError, PolicyDeniedError } from './errors.ts';
+import { MAX_MIN_TTL_SECONDS, TOKEN_SHA256_PATTERN } from './limits.ts';
 import { normalizeParams } from './normalize-params.ts';
 import type { SecretSource } from './secret-source.ts';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from './telemetry.ts';
@@ -56,9 +57,7 @@ export interface BrokerDeps {
   readonly instanceId: string;
 }
 
-const MAX_MIN_TTL_SECONDS = 86_400;
 const MAX_VARIANTS_PER_CREDENTIAL = 1_000;
-const TOKEN_SHA256 = /^[0-9a-f]{64}$/;
 /** Most variants one listing shows per credential (bounded answers, whatever the table holds). */
 const MAX_LISTED_VARIANTS = 100;
 /** The ClockOffset metric at most this often per instance (local clock). */
@@ -341,7 +340,7 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     },
     invalidate: async (caller, request) => {
       const credential = authorize(caller, request.credentialId);
-      if (typeof request.tokenSha256 !== 'string' || !TOKEN_SHA256.test(request.tokenSha256)) {
+      if (typeof request.tokenSha256 !== 'string' || !TOKEN_SHA256_PATTERN.test(request.tokenSha256)) {
         throw new BadRequestError('tokenSha256: must be the 64 lower-case hex SHA-256 of the rejected token');
       }
       const state = variantOf(credential, request.params);

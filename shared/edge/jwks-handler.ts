@@ -38,8 +38,7 @@ const headerOf = (headers: unknown, name: string): string | undefined => {
 
 /** RFC 9110 section 13.1.2: weak comparison, a list of tags, or `*`. */
 const matchesIfNoneMatch = (header: string | undefined, etag: string): boolean =>
-  header !== undefined &&
-  header.split(',').some((tag) => {
+  (header ?? '').split(',').some((tag) => {
     const t = tag.trim();
     return t === '*' || t.replace(/^W\//, '') === etag;
   });

@@ -1,5 +1,10 @@
 import { ENV } from '../config/env-names.ts';
-import { DEFAULT_JWKS_MAX_AGE_SECONDS } from '../core/jwks-document.ts';
+import {
+  DEFAULT_JWKS_MAX_AGE_SECONDS,
+  KMS_KEY_ONLY_ARN,
+  MAX_JWKS_MAX_AGE_SECONDS,
+  MAX_PREVIOUS_SIGNING_KEYS,
+} from '../core/limits.ts';
 import {
   invalid,
   loadTelemetryEnvironment,
@@ -19,12 +24,7 @@ export interface JwksEnvironment extends TelemetryEnvironment {
   readonly maxAgeSeconds: number;
 }
 
-// Key ARNs only, not aliases: an alias can be re-pointed, and a kid must name one key for good.
-export const KMS_KEY_ONLY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
 const WHOLE = /^\d{1,6}$/;
-const MAX_AGE_LIMIT_SECONDS = 86_400;
-/** More overlap keys than this is a misconfiguration, not a rotation. */
-const MAX_PREVIOUS_KEYS = 5;
 
 const previousKeys = (env: NodeJS.ProcessEnv, current: string): readonly string[] => {
   const name = ENV.ltiPreviousSigningKeyArns;
@@ -32,7 +32,8 @@ const previousKeys = (env: NodeJS.ProcessEnv, current: string): readonly string[
   if (list === undefined || list === '') return [];
   const arns = list.split(',').map((part) => part.trim());
   if (arns.some((arn) => !KMS_KEY_ONLY_ARN.test(arn))) invalid(name, 'must be comma-separated KMS key ARNs');
-  if (arns.length > MAX_PREVIOUS_KEYS) invalid(name, `lists more than ${MAX_PREVIOUS_KEYS} keys`);
+  if (arns.length > MAX_PREVIOUS_SIGNING_KEYS)
+    invalid(name, `lists more than ${MAX_PREVIOUS_SIGNING_KEYS} keys`);
   // The current key listed again would only be dropped by the JWKS (same kid); saying so is clearer.
   if (arns.includes(current)) invalid(name, `must not list the current key (${ENV.ltiSigningKeyArn})`);
   return [...new Set(arns)];
@@ -43,9 +44,9 @@ const maxAge = (env: NodeJS.ProcessEnv): number => {
   const text = env[name]?.trim();
   if (text === undefined || text === '') return DEFAULT_JWKS_MAX_AGE_SECONDS;
   const seconds = WHOLE.test(text) ? Number(text) : Number.NaN;
-  return seconds <= MAX_AGE_LIMIT_SECONDS
+  return seconds <= MAX_JWKS_MAX_AGE_SECONDS
     ? seconds
-    : invalid(name, `must be a whole number of seconds from 0 to ${MAX_AGE_LIMIT_SECONDS}`);
+    : invalid(name, `must be a whole number of seconds from 0 to ${MAX_JWKS_MAX_AGE_SECONDS}`);
 };
 
 /** Read once at cold start: a bad variable fails the init, naming the variable. */

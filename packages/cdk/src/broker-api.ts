@@ -21,7 +21,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_ROUTES, type RequestModelName } from '../../../shared/config/api-routes.ts';
+import { API_ROUTES, JWKS_ROUTE, type RequestModelName } from '../../../shared/config/api-routes.ts';
 import { MAX_MIN_TTL_SECONDS, TOKEN_SHA256_PATTERN } from '../../../shared/config/limits.ts';
 
 export interface BrokerApiProps {
@@ -34,7 +34,15 @@ export interface BrokerApiProps {
   readonly accessLogRetention: RetentionDays;
   readonly webAclArn?: string;
   readonly cloudWatchRole: boolean;
+  /**
+   * The JWKS function, when an lti-advantage credential is configured: `GET /.well-known/jwks.json`
+   * becomes the API's one unauthenticated method (Canvas fetches the tool's public keys anonymously).
+   */
+  readonly jwks?: { readonly handler: IFunction; readonly throttle: Required<ThrottleSettings> };
 }
+
+/** The JWKS method in a resource policy (`execute-api:/{stage}/{method}/{path}`). */
+const JWKS_POLICY_RESOURCE = `execute-api:/*/${JWKS_ROUTE.method}${JWKS_ROUTE.resource}`;
 
 // What an auditor needs (who called which route, with what outcome and how fast) and nothing a
 // caller sent: no body, no headers (the Authorization header carries the SigV4 signature).
@@ -60,7 +68,7 @@ const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The broker's REST API: IAM auth on every method, a resource policy admitting only the given
+ * The broker's REST API: IAM auth on every method (but the public JWKS, when LTI is configured), a resource policy admitting only the given
  * organization/accounts, JSON-schema validation of request bodies, body-free access logs, stage
  * throttling and tracing. Every route is a Lambda proxy to token-api, which authorizes the caller
  * per credential (deny by default) after API Gateway has authenticated it.
@@ -93,6 +101,18 @@ export class BrokerApi extends Construct {
         dataTraceEnabled: false,
         accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        // Anyone on the internet can call the JWKS route: its own, much lower limit keeps it from
+        // eating the stage's budget (the IAM routes') or running up the jwks function.
+        ...(props.jwks
+          ? {
+              methodOptions: {
+                [`${JWKS_ROUTE.resource}/${JWKS_ROUTE.method}`]: {
+                  throttlingRateLimit: props.jwks.throttle.rateLimit,
+                  throttlingBurstLimit: props.jwks.throttle.burstLimit,
+                },
+              },
+            }
+          : {}),
       },
     });
 
@@ -162,6 +182,25 @@ export class BrokerApi extends Construct {
       add(resourceAt(route.resource), route.method, model ? bodyAndParams : paramsOnly, model);
     }
 
+    if (props.jwks) {
+      // Read-only public keys, nothing else: no body, no parameters, and a function whose role can
+      // only read public keys (kms:GetPublicKey). The resource policy lets anonymous callers reach
+      // exactly this method (see resourcePolicy).
+      const method = resourceAt(JWKS_ROUTE.resource).addMethod(
+        JWKS_ROUTE.method,
+        new LambdaIntegration(props.jwks.handler, { proxy: true, allowTestInvoke: false }),
+        { authorizationType: AuthorizationType.NONE },
+      );
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          "GET /.well-known/jwks.json is the LTI tool's public JWKS, which Canvas fetches without credentials (LTI 1.3 / OAuth2 client-credentials with a signed JWT). It serves public keys only, takes no input, has its own low throttle, and its function can call nothing but kms:GetPublicKey.",
+      });
+    }
+
+    const everyMethod = props.jwks
+      ? 'Every method but the public-key JWKS route requires SigV4 (AWS_IAM)'
+      : 'Every method requires SigV4 (AWS_IAM)';
     if (props.webAclArn !== undefined) {
       new CfnWebACLAssociation(this, 'WebAcl', {
         resourceArn: this.restApi.deploymentStage.stageArn,
@@ -170,15 +209,13 @@ export class BrokerApi extends Construct {
     } else {
       Validations.of(this.restApi.deploymentStage).acknowledge({
         id: 'AwsSolutions::AwsSolutions-APIG3',
-        reason:
-          'No webAclArn was given. Every method requires SigV4 (AWS_IAM) and the resource policy admits only the configured organization/accounts, so unauthenticated traffic is rejected before any integration runs; pass webAclArn to add a WAF.',
+        reason: `No webAclArn was given. ${everyMethod} and the resource policy admits only the configured organization/accounts, so unauthenticated traffic is rejected before any integration runs; pass webAclArn to add a WAF.`,
       });
     }
 
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions::AwsSolutions-COG4',
-      reason:
-        'Callers are AWS workloads (services and Lambdas) authenticated with SigV4: every method uses AWS_IAM authorization, which the broker then matches against its per-credential caller policy. There are no end users, so no Cognito user pool.',
+      reason: `Callers are AWS workloads (services and Lambdas) authenticated with SigV4. ${everyMethod}, which the broker then matches against its per-credential caller policy. There are no end users, so no Cognito user pool.`,
     });
     if (props.cloudWatchRole) {
       Validations.of(this.restApi).acknowledge({
@@ -209,15 +246,24 @@ export class BrokerApi extends Construct {
       resources: ['execute-api:/*'],
       principals: [new AnyPrincipal()],
     };
+    // An anonymous request has no aws:PrincipalOrgID or aws:PrincipalAccount, so the deny below
+    // (StringNotEquals is true for a missing key) would refuse it: the JWKS method alone is left
+    // out of the deny and admitted for everyone.
+    const denied = props.jwks
+      ? { actions: invoke.actions, notResources: [JWKS_POLICY_RESOURCE], principals: invoke.principals }
+      : invoke;
     return new PolicyDocument({
       statements: [
         ...conditions.map(
           (condition) =>
             new PolicyStatement({ ...invoke, effect: Effect.ALLOW, conditions: { StringEquals: condition } }),
         ),
+        ...(props.jwks
+          ? [new PolicyStatement({ ...invoke, resources: [JWKS_POLICY_RESOURCE], effect: Effect.ALLOW })]
+          : []),
         // Conditions under one operator are ANDed: denied when outside the org AND outside the accounts.
         new PolicyStatement({
-          ...invoke,
+          ...denied,
           effect: Effect.DENY,
           conditions: { StringNotEquals: Object.assign({}, ...conditions) },
         }),

@@ -13,7 +13,11 @@ type ConfigCredential = BrokerConfigInput['credentials'][number];
  * the construct can derive both the `secretId` the functions read and the exact ARN it grants.
  */
 export interface BrokerCredential extends Omit<ConfigCredential, 'secretId'> {
-  readonly secret: ISecret;
+  /**
+   * The Secrets Manager secret of the upstream credentials: required for every kind but
+   * `lti-advantage`, which has none (its client assertions are signed by `ltiSigningKey` in KMS).
+   */
+  readonly secret?: ISecret;
 }
 
 /** Defaults of CanvasTokenRotation (shared by validation and the construct). */
@@ -74,6 +78,23 @@ export interface CredentialBrokerProps {
   readonly envelopeKey?: IKey;
   /** Bring your own table key (otherwise one is created, with rotation on). */
   readonly tableEncryptionKey?: IKey;
+
+  /**
+   * The asymmetric KMS key (RSA_2048 or RSA_3072, SIGN_VERIFY) that signs LTI Advantage client
+   * assertions. Only used when a credential is of kind `lti-advantage`; otherwise one is created
+   * (RSA_2048, retained). Give it by key ARN, not alias: the JWKS `kid` names one key for good.
+   */
+  readonly ltiSigningKey?: IKey;
+  /**
+   * Keys still published in the JWKS (after the current one) during a signing-key rotation; they
+   * never sign. Keep the old key here for longer than `jwksMaxAge` after switching
+   * `ltiSigningKey`, then remove it. At most 5.
+   */
+  readonly ltiPreviousSigningKeys?: readonly IKey[];
+  /** Cache-Control max-age of the JWKS, whole seconds from 0 to 1 day. @default Duration.minutes(5) */
+  readonly jwksMaxAge?: Duration;
+  /** Throttling of the unauthenticated JWKS route (Canvas fetches it rarely). @default { rateLimit: 10, burstLimit: 20 } */
+  readonly jwksThrottle?: ThrottleSettings;
 
   /** Function log retention. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;

@@ -5,13 +5,13 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, RotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { API_ROUTES, routePaths } from '../../../shared/config/api-routes.ts';
+import { API_ROUTES, JWKS_ROUTE, routePaths } from '../../../shared/config/api-routes.ts';
 import type { BrokerConfigInput } from '../../../shared/config/broker-config.ts';
 import { ENV, FUNCTION_ENTRIES, METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/config/env-names.ts';
 import {
@@ -38,13 +38,19 @@ const TABLE_ACTIONS = [
 /** API Gateway gives up on an integration after 29 s; answering first keeps errors ours (503, not 504). */
 const TOKEN_API_TIMEOUT = Duration.seconds(25);
 
+/** What KMS is asked in Sign (kms-assertion-signer.ts): the role may ask for nothing else. */
+const LTI_SIGN_CONDITIONS = {
+  StringEquals: { 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256', 'kms:MessageType': 'DIGEST' },
+};
+
 /** Exact ARN of a secret for IAM: an ARN without Secrets Manager's random suffix needs its 6-character pattern. */
 const secretPolicyArn = (secret: ISecret): string => secret.secretFullArn ?? `${secret.secretArn}-??????`;
 
 /**
  * The whole canvas-credential-broker in one construct: token table and keys, the functions, the
  * IAM-authenticated REST API, direct invoke, pre-warm schedule, optional Canvas token rotation,
- * alarms and dashboard. Each function's environment variable is set together with the grant it
+ * with an lti-advantage credential the KMS signing key and the public JWKS route, alarms and
+ * dashboard. Each function's environment variable is set together with the grant it
  * implies, scoped to exactly the resources configured.
  */
 export class CredentialBroker extends Construct {
@@ -60,6 +66,15 @@ export class CredentialBroker extends Construct {
   readonly prewarmFunction: LambdaFn;
   /** Present only when `canvasTokenRotation` is configured. */
   readonly rotateCanvasTokenFunction?: LambdaFn;
+  /** The key that signs LTI Advantage client assertions; present only with an lti-advantage credential. */
+  readonly ltiSigningKey?: IKey;
+  /** Serves the public JWKS; present only with an lti-advantage credential. */
+  readonly jwksFunction?: LambdaFn;
+  /**
+   * The URL to enter as the Canvas developer key's "Public JWK URL" (`GET /.well-known/jwks.json`,
+   * unauthenticated); present only with an lti-advantage credential.
+   */
+  readonly jwksUrl?: string;
   /** Every function of the broker, by FUNCTION_ENTRIES key. */
   readonly functions: Readonly<Partial<Record<keyof typeof FUNCTION_ENTRIES, LambdaFn>>>;
   readonly prewarmRule: Rule;
@@ -103,6 +118,24 @@ export class CredentialBroker extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       });
 
+    const usesLti = this.config.credentials.some((c) => c.kind === 'lti-advantage');
+    if (usesLti) {
+      // Asymmetric and SIGN_VERIFY: the private key is generated in KMS and never leaves it; the
+      // functions get its signatures (kms:Sign) and the world gets its public half (the JWKS).
+      // KMS does not rotate asymmetric keys: rotate by creating a new key and passing the old one in
+      // ltiPreviousSigningKeys during the overlap (README, "LTI Advantage").
+      this.ltiSigningKey =
+        props.ltiSigningKey ??
+        new Key(this, 'LtiSigningKey', {
+          description: 'canvas-credential-broker: signs LTI Advantage client assertions (RS256)',
+          keySpec: KeySpec.RSA_2048,
+          keyUsage: KeyUsage.SIGN_VERIFY,
+          // Canvas's developer key trusts this key through the JWKS; deleting it with the stack
+          // would break every LTI installation until the key is re-registered.
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+    }
+
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_KEY.partition, type: AttributeType.STRING },
       sortKey: { name: TABLE_KEY.sort, type: AttributeType.STRING },
@@ -122,6 +155,7 @@ export class CredentialBroker extends Construct {
       [ENV.envelopeKeyArn]: this.envelopeKey.keyArn,
       // Secret ARNs are the only tokens inside, and ARNs need no JSON escaping.
       [ENV.config]: JSON.stringify(this.config),
+      ...(this.ltiSigningKey ? { [ENV.ltiSigningKeyArn]: this.ltiSigningKey.keyArn } : {}),
       ...powertoolsEnv,
     };
     const brokerFunction = (
@@ -229,6 +263,35 @@ export class CredentialBroker extends Construct {
       this.rotateCanvasTokenFunction = fn;
       functions.rotateCanvasToken = fn;
     }
+    if (this.ltiSigningKey) {
+      const previousKeys = props.ltiPreviousSigningKeys ?? [];
+      const fn = new BrokerFunction(this, 'Jwks', {
+        entry: FUNCTION_ENTRIES.jwks,
+        description: 'Serves the public JWKS of the LTI signing keys',
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+        logRetention,
+        // Key ARNs and a max-age only: no table, no config, no secret behind this public route.
+        environment: {
+          [ENV.ltiSigningKeyArn]: this.ltiSigningKey.keyArn,
+          ...(previousKeys.length === 0
+            ? {}
+            : { [ENV.ltiPreviousSigningKeyArns]: previousKeys.map((k) => k.keyArn).join(',') }),
+          ...(props.jwksMaxAge === undefined
+            ? {}
+            : { [ENV.jwksMaxAgeSeconds]: String(props.jwksMaxAge.toSeconds()) }),
+          ...powertoolsEnv,
+        },
+      }).function;
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:GetPublicKey'],
+          resources: [this.ltiSigningKey, ...previousKeys].map((k) => k.keyArn),
+        }),
+      );
+      this.jwksFunction = fn;
+      functions.jwks = fn;
+    }
     this.functions = functions;
 
     const stageName = props.stageName ?? 'prod';
@@ -246,9 +309,21 @@ export class CredentialBroker extends Construct {
       accessLogRetention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
       ...(props.webAclArn === undefined ? {} : { webAclArn: props.webAclArn }),
       cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+      ...(this.jwksFunction
+        ? {
+            jwks: {
+              handler: this.jwksFunction,
+              throttle: {
+                rateLimit: props.jwksThrottle?.rateLimit ?? 10,
+                burstLimit: props.jwksThrottle?.burstLimit ?? 20,
+              },
+            },
+          }
+        : {}),
     });
     this.api = api.restApi;
     this.accessLogGroup = api.accessLogGroup;
+    if (this.jwksFunction) this.jwksUrl = this.api.urlForPath(JWKS_ROUTE.resource);
     // Set together with the integration and its API-Gateway-only invoke permission: token-api
     // refuses events naming any other API or stage. A direct invoker could copy these values,
     // so invoking token-api stays admin-equivalent and is granted to API Gateway alone.
@@ -264,6 +339,7 @@ export class CredentialBroker extends Construct {
         'token-invoke': this.tokenInvokeFunction,
         prewarm: this.prewarmFunction,
         ...(this.rotateCanvasTokenFunction ? { 'rotate-canvas-token': this.rotateCanvasTokenFunction } : {}),
+        ...(this.jwksFunction ? { jwks: this.jwksFunction } : {}),
       },
       metricsNamespace,
       credentialIds: [...this.credentialIds],
@@ -347,7 +423,11 @@ export class CredentialBroker extends Construct {
     });
   }
 
-  /** The grants implied by BROKER_TABLE_NAME, BROKER_ENVELOPE_KEY_ARN and BROKER_CONFIG. */
+  /**
+   * The grants implied by BROKER_TABLE_NAME, BROKER_ENVELOPE_KEY_ARN, BROKER_CONFIG and, with an
+   * lti-advantage credential, BROKER_LTI_SIGNING_KEY_ARN. These are the minting functions, the
+   * only roles that ever hold kms:Sign.
+   */
   private grantBrokerRuntime(fn: LambdaFn, props: CredentialBrokerProps): void {
     const region = Stack.of(this).region;
     fn.addToRolePolicy(
@@ -376,13 +456,29 @@ export class CredentialBroker extends Construct {
         resources: [this.envelopeKey.keyArn],
       }),
     );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [...new Set(props.credentials.map((c) => secretPolicyArn(c.secret)))],
-      }),
-    );
-    for (const c of props.credentials) this.grantSecretKey(fn, c.secret, ['kms:Decrypt']);
+    const secrets = props.credentials.flatMap((c) => (c.secret ? [c.secret] : []));
+    if (secrets.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [...new Set(secrets.map(secretPolicyArn))],
+        }),
+      );
+    }
+    for (const secret of secrets) this.grantSecretKey(fn, secret, ['kms:Decrypt']);
+    if (this.ltiSigningKey) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Sign'],
+          resources: [this.ltiSigningKey.keyArn],
+          conditions: LTI_SIGN_CONDITIONS,
+        }),
+      );
+      // The kid of each assertion is derived from the public key.
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [this.ltiSigningKey.keyArn] }),
+      );
+    }
   }
 
   /** Secrets Manager decrypts (and for writes, encrypts) with the secret's own key on our behalf. */
