@@ -46,6 +46,7 @@ export const ATTR = {
   refreshableUntil: 'refreshableUntil',
   readableExpiry: 'readableExpiry',
   secretVersionId: 'secretVersionId',
+  renewalMs: 'renewalMs',
   leaseId: 'leaseId',
   leaseOwner: 'leaseOwner',
   leaseAt: 'leaseAt',

@@ -344,8 +344,9 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const previous = state.cached?.version === version ? state.cached : undefined;
       const { secret, issued, via } = await callUpstream(state, previous);
       const token = issued.token;
+      const envelope = await cipher.seal(token, contextOf(state.key, version + 1));
       const record: TokenRecord = {
-        envelope: await cipher.seal(token, contextOf(state.key, version + 1)),
+        envelope,
         fingerprint: fingerprint(token),
         issuedAt: issued.issuedAt,
         expiresAt: issued.expiresAt,
@@ -353,6 +354,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
         ...(issued.refreshableUntil === undefined ? {} : { refreshableUntil: issued.refreshableUntil }),
         readableExpiry: issued.readableExpiry,
         secretVersionId: secret.versionId,
+        renewalMs: Math.max(0, clock.now() - leaseTakenAt),
       };
       metrics.add(via === 'mint' ? 'Mint' : 'Refresh', 1, 'Count', { credentialId: state.key.credentialId });
       if (!(await store.putToken(state.key, lease.id, version, record))) {
@@ -480,9 +482,10 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
       const readAt = clock.now();
       const item = await store.read(state.key);
       if (waitedOn && item?.token && item.version > waitedOn.version) {
-        // The holder finished between the last two reads: that midpoint teaches this instance the
-        // pace of renewals it does not run itself (a holder measures its own exactly).
-        pace.observe((waitedOn.lastReadAt + readAt) / 2 - waitedOn.firstReadAt);
+        // The holder wrote how long its renewal took: that is the pace of renewals this instance
+        // does not run itself. An older item without it: the holder finished between the last two
+        // reads, and their midpoint is the best this instance can tell.
+        pace.observe(item.token.renewalMs ?? (waitedOn.lastReadAt + readAt) / 2 - waitedOn.firstReadAt);
         waitedOn = undefined;
       }
       await sync(state, item, worthOpening);

@@ -20,6 +20,12 @@ export interface TokenRecord {
   readonly readableExpiry: boolean;
   /** The secret version that minted it, so a rotation can be audited and tokens traced. */
   readonly secretVersionId: string;
+  /**
+   * How long the renewal that produced it took at its holder (lease taken to token sealed), ms.
+   * Instances that waited on the lease learn the renewal pace from it exactly (mint-pace.ts), where
+   * their own polls could only bracket it. Absent on items written before it existed.
+   */
+  readonly renewalMs?: number;
 }
 
 /**

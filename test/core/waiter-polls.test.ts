@@ -16,7 +16,8 @@ import { makeFakeUpstream } from '../support/fake-upstream.ts';
 const INSTANCES = 8;
 const CALLERS_PER_INSTANCE = 3;
 
-const fleetRounds = async (mintMs: number, rounds: number) => {
+/** `hint: false` hides the holder's `renewalMs` from readers, as items written before it existed. */
+const fleetRounds = async (mintMs: number, rounds: number, { hint = true } = {}) => {
   const clock = makeEventClock();
   const fake = makeFakeUpstream(clock);
   const upstream: UpstreamClient = {
@@ -32,9 +33,12 @@ const fleetRounds = async (mintMs: number, rounds: number) => {
       get: (target, name, receiver) => {
         const value = Reflect.get(target, name, receiver);
         if (name !== 'read' || typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
+        return async (...args: unknown[]) => {
           reads[i]!++;
-          return value.apply(target, args);
+          const item = await value.apply(target, args);
+          if (hint || !item?.token) return item;
+          const { renewalMs: _hidden, ...token } = item.token;
+          return { ...item, token };
         };
       },
     });
@@ -79,5 +83,14 @@ describe('callers waiting on another instance’s mint', () => {
     // The first round runs on the initial guess (50 ms); every later one on the learned pace.
     expect(mean(perRound)).toBeLessThanOrEqual(3);
     for (const reads of perRound.slice(1)) expect(reads).toBeLessThanOrEqual(3);
+  });
+
+  it('learn the pace exactly from the renewal time the holder wrote on the token', async () => {
+    const hinted = await fleetRounds(600, 8);
+    const bracketed = await fleetRounds(600, 8, { hint: false });
+    // With the holder's own measure, each later round is the read that found the lease (or no
+    // item) and the one that finds the token; bracketing it between polls costs more.
+    for (const reads of hinted.perRound.slice(1)) expect(reads).toBeLessThanOrEqual(2);
+    expect(mean(hinted.perRound.slice(1))).toBeLessThan(mean(bracketed.perRound.slice(1)));
   });
 });

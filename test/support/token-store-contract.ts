@@ -53,6 +53,7 @@ const tokenOf = (n: number, extra: Partial<TokenRecord> = {}): TokenRecord => ({
   refreshableUntil: T0 + n * 1000 + 7_200_000,
   readableExpiry: true,
   secretVersionId: `secret-version-${n}`,
+  renewalMs: 20 + n,
   ...extra,
 });
 
@@ -265,7 +266,7 @@ export const describeTokenStoreContract = (name: string, setup: () => Promise<To
         const key = await withToken();
         await store.acquireLease(key, INIT, leaseOf('b'), { version: 1 });
         const plain = tokenOf(2, { refreshableUntil: undefined, readableExpiry: false });
-        const { refreshableUntil: _dropped, ...withoutRefresh } = plain;
+        const { refreshableUntil: _dropped, renewalMs: _noHint, ...withoutRefresh } = plain;
         const sealedWithoutDataKey: TokenRecord = {
           ...withoutRefresh,
           envelope: { keyRef: 'local:k', iv: 'aXY=', tag: 'dGFn', ciphertext: 'Y3Q=' },

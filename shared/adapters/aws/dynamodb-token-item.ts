@@ -58,6 +58,7 @@ export const TOKEN_ATTRIBUTES: readonly string[] = [
   ATTR.refreshableUntil,
   ATTR.readableExpiry,
   ATTR.secretVersionId,
+  ATTR.renewalMs,
 ];
 export const LEASE_ATTRIBUTES: readonly string[] = [
   ATTR.leaseId,
@@ -104,6 +105,7 @@ export const tokenAttributes = (token: TokenRecord): Record<string, AttributeVal
   [ATTR.refreshableUntil]: token.refreshableUntil === undefined ? undefined : n(token.refreshableUntil),
   [ATTR.readableExpiry]: bool(token.readableExpiry),
   [ATTR.secretVersionId]: s(token.secretVersionId),
+  [ATTR.renewalMs]: token.renewalMs === undefined ? undefined : n(token.renewalMs),
 });
 
 export const leaseAttributes = (lease: LeaseRecord): Record<string, AttributeValue> => ({
@@ -231,6 +233,8 @@ const parseToken = (item: Item): TokenRecord | undefined => {
   }
   const encryptedKey = str(item, ATTR.encryptedKey);
   const refreshableUntil = num(item, ATTR.refreshableUntil);
+  // A hint only: a value that is not a plain duration is dropped rather than failing the read.
+  const renewalMs = num(item, ATTR.renewalMs);
   return {
     envelope: {
       keyRef,
@@ -246,6 +250,7 @@ const parseToken = (item: Item): TokenRecord | undefined => {
     ...(refreshableUntil === undefined ? {} : { refreshableUntil }),
     readableExpiry,
     secretVersionId,
+    ...(renewalMs !== undefined && renewalMs >= 0 && Number.isFinite(renewalMs) ? { renewalMs } : {}),
   };
 };
 
