@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { Logger, Metrics } from './telemetry.ts';
 import type { FailureRecord } from './token-store.ts';
-
-/** Who a health line is about (the engine's log fields of a variant). */
-export interface VariantLogFields {
-  readonly credentialId: string;
-  readonly variantId: string;
-  readonly instanceId: string;
-}
+import type { VariantLogFields } from './variant-state.ts';
 
 /**
  * Failure memory's health part, one step of the token lifecycle: the failure record each failed

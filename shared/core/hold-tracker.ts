@@ -1,3 +1,4 @@
+import type { CredentialHold, FailureRecord } from './token-store.ts';
 import type { TrueTime } from './true-time.ts';
 
 export interface Hold {
@@ -100,3 +101,14 @@ export const makeHoldTracker = (time: TrueTime, caps: HoldCaps): HoldTracker => 
     },
   };
 };
+
+/** A variant's failure record as a hold: a backoff, timed from its writer's estimate. */
+export const failureHoldOf = (failure: FailureRecord): Hold => ({
+  id: failure.id,
+  at: failure.at,
+  ms: failure.holdMs,
+  kind: 'failure',
+});
+
+/** A credential's throttle hold is a failure hold (a backoff), timed as one. */
+export const credentialHoldOf = (hold: CredentialHold): Hold => ({ ...hold, kind: 'failure' });

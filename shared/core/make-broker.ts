@@ -25,12 +25,13 @@ import { MAX_MIN_TTL_SECONDS, TOKEN_SHA256_PATTERN } from './limits.ts';
 import { normalizeParams } from './normalize-params.ts';
 import type { SecretSource } from './secret-source.ts';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from './telemetry.ts';
-import { makeTokenEngine, type VariantState } from './token-engine.ts';
+import { makeTokenEngine } from './token-engine.ts';
 import type { StoredVariant, TokenStore } from './token-store.ts';
 import { makeTokenTiming } from './token-timing.ts';
 import { makeTrueTime, trueClock } from './true-time.ts';
 import type { UpstreamClient } from './upstream-client.ts';
 import { variantId } from './variant-id.ts';
+import type { VariantState } from './variant-state.ts';
 
 export interface BrokerDeps {
   readonly credentials: readonly CredentialConfig[];
