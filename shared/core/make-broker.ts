@@ -1,14 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type {
-  Broker,
-  CredentialDetail,
-  CredentialHealth,
-  CredentialSummary,
-  PrewarmReport,
-  ServedToken,
-  VariantState as VariantStateName,
-  VariantSummary,
-} from './broker.ts';
+import type { Broker, ServedToken } from './broker.ts';
 import {
   type BrokerSettings,
   DEFAULT_SETTINGS,
@@ -18,20 +8,21 @@ import {
 import { type CallerPolicy, isAllowed } from './caller-policy.ts';
 import type { Clock } from './clock.ts';
 import type { ClockOffsetEstimator } from './clock-offset.ts';
-import type { Caller, CredentialConfig, NormalizedParams } from './credential.ts';
+import type { Caller, CredentialConfig } from './credential.ts';
+import { makeCredentialSummaries } from './credential-summaries.ts';
 import type { EnvelopeCipher } from './envelope-cipher.ts';
-import { BadRequestError, isBrokerError, MinTtlUnsatisfiableError, PolicyDeniedError } from './errors.ts';
+import { BadRequestError, MinTtlUnsatisfiableError, PolicyDeniedError } from './errors.ts';
 import { MAX_MIN_TTL_SECONDS, TOKEN_SHA256_PATTERN } from './limits.ts';
-import { normalizeParams } from './normalize-params.ts';
+import { makePrewarmPass } from './prewarm-pass.ts';
 import type { SecretSource } from './secret-source.ts';
 import { type Logger, type Metrics, noopLogger, noopMetrics } from './telemetry.ts';
 import { makeTokenEngine } from './token-engine.ts';
-import type { StoredVariant, TokenStore } from './token-store.ts';
+import { makeTokenPossession } from './token-possession.ts';
+import type { TokenStore } from './token-store.ts';
 import { makeTokenTiming } from './token-timing.ts';
 import { makeTrueTime, trueClock } from './true-time.ts';
 import type { UpstreamClient } from './upstream-client.ts';
-import { variantId } from './variant-id.ts';
-import type { VariantState } from './variant-state.ts';
+import { makeVariantRegistry } from './variant-registry.ts';
 
 export interface BrokerDeps {
   readonly credentials: readonly CredentialConfig[];
@@ -58,9 +49,6 @@ export interface BrokerDeps {
   readonly instanceId: string;
 }
 
-const MAX_VARIANTS_PER_CREDENTIAL = 1_000;
-/** Most variants one listing shows per credential (bounded answers, whatever the table holds). */
-const MAX_LISTED_VARIANTS = 100;
 /** The ClockOffset metric at most this often per instance (local clock). */
 const OFFSET_METRIC_INTERVAL_MS = 60_000;
 
@@ -85,39 +73,9 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     if (offset !== undefined) metrics.add('ClockOffset', offset, 'Milliseconds');
   };
   const credentials = new Map(deps.credentials.map((c) => [c.id, c]));
-  /** Per credential: variant id → state. The no-parameter variant is looked up without hashing. */
-  const variants = new Map<string, Map<string, VariantState>>();
-  const defaults = new Map<string, VariantState>();
-
-  const stateFor = (credential: CredentialConfig, params: NormalizedParams, id = variantId(params)) => {
-    let byId = variants.get(credential.id);
-    if (!byId) {
-      byId = new Map();
-      variants.set(credential.id, byId);
-    }
-    let state = byId.get(id);
-    if (!state) {
-      // Bounded memory: callers choose parameters, so the set of variants must not grow without end.
-      if (byId.size >= MAX_VARIANTS_PER_CREDENTIAL) byId.delete(byId.keys().next().value as string);
-      state = { key: { credentialId: credential.id, variantId: id }, credential, params, source: 'table' };
-      byId.set(id, state);
-    }
-    return state;
-  };
-
-  const variantOf = (credential: CredentialConfig, rawParams: unknown): VariantState => {
-    if (rawParams === undefined || rawParams === null) {
-      let state = defaults.get(credential.id);
-      if (!state) {
-        // Normalized like any request: `{}` and no params at all must name the same variant.
-        state = stateFor(credential, normalizeParams(credential, undefined));
-        defaults.set(credential.id, state);
-      }
-      return state;
-    }
-    const params = normalizeParams(credential, rawParams);
-    return stateFor(credential, params);
-  };
+  const variants = makeVariantRegistry();
+  const summaries = makeCredentialSummaries({ store, clock, timing });
+  const possesses = makeTokenPossession(deps.cipher);
 
   /** Deny by default; unknown and forbidden credentials are indistinguishable to the caller. */
   const authorize = (caller: Caller, credentialId: string, admin = false): CredentialConfig => {
@@ -140,112 +98,10 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     return value * 1000;
   };
 
-  const stateName = (item: StoredVariant, now: number): VariantStateName => {
-    if (!item.token) return 'empty';
-    if (timing.guaranteedMs(item.token, now) <= 0) return 'expired';
-    return now >= item.token.refreshAt ? 'stale' : 'fresh';
-  };
-
-  /**
-   * Whether a non-admin caller could ask for this variant today: its stored parameters normalize,
-   * under the credential's current rules, back to the same variant. A variant created under an
-   * older config, or with parameters this credential no longer lets callers choose, is not shown.
-   */
-  const requestable = (credential: CredentialConfig, item: StoredVariant): boolean => {
-    const chosen: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(item.params)) {
-      if (!Object.hasOwn(credential.fixedParams, name)) chosen[name] = value;
-    }
-    try {
-      return variantId(normalizeParams(credential, chosen)) === item.key.variantId;
-    } catch {
-      return false;
-    }
-  };
-
-  /**
-   * Admins see every variant with its fingerprint and secret version. Other callers see only the
-   * variants they may request, without fingerprint or secret version: a listed fingerprint must
-   * never be enough to act on someone else's token (invalidation needs the token itself).
-   */
-  const summarize = async (credential: CredentialConfig, admin: boolean): Promise<CredentialSummary> => {
-    const now = clock.now();
-    const items = await store.list(credential.id);
-    const visible = admin ? items : items.filter((item) => requestable(credential, item));
-    // Callers choose parameters, so a credential can hold any number of variants: an answer lists
-    // the most recently used MAX_LISTED_VARIANTS and says how many there are.
-    const listed = [...visible]
-      .sort((a, b) => (b.lastUsedAt ?? -1) - (a.lastUsedAt ?? -1))
-      .slice(0, MAX_LISTED_VARIANTS);
-    const summaries: VariantSummary[] = listed.map((item) => ({
-      variantId: item.key.variantId,
-      params: item.params,
-      state: stateName(item, now),
-      version: item.version,
-      ...(item.token && {
-        expiresAt: item.token.expiresAt,
-        refreshAt: item.token.refreshAt,
-        ...(admin && { fingerprint: item.token.fingerprint, secretVersionId: item.token.secretVersionId }),
-      }),
-      ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt }),
-      ...(item.failure && {
-        failing: {
-          code: item.failure.code,
-          count: item.failure.count,
-          since: item.failure.since ?? item.failure.at,
-          // The stored mark, not a recomputation: admin detail, metric and log agree on one state.
-          unhealthy: item.failure.unhealthyAt !== undefined,
-        },
-      }),
-    }));
-    return {
-      id: credential.id,
-      kind: credential.kind,
-      callerParams: Object.keys(credential.callerParams),
-      variants: summaries,
-      variantCount: visible.length,
-    };
-  };
-
-  /**
-   * Proof of possession: whether `tokenSha256` (hex) is the SHA-256 of the variant's current token.
-   * The plaintext comes from memory when this instance holds the current version, else from the
-   * item itself; the comparison is constant-time, so the answer's timing says nothing about how
-   * much of the hash matched.
-   */
-  const possesses = async (
-    state: VariantState,
-    item: StoredVariant,
-    tokenSha256: string,
-  ): Promise<boolean> => {
-    const current = item.token;
-    if (!current) return false;
-    const cached = state.cached;
-    let plaintext: string;
-    if (cached && cached.version === item.version && cached.fingerprint === current.fingerprint) {
-      plaintext = cached.token;
-    } else {
-      try {
-        // The same encryption context the engine seals with: credential, variant and version.
-        plaintext = await deps.cipher.open(current.envelope, {
-          credentialId: state.key.credentialId,
-          variantId: state.key.variantId,
-          version: String(item.version),
-        });
-      } catch (error) {
-        // An envelope that does not open is never served; nobody can prove they hold it.
-        if (isBrokerError(error) && error.code === 'DECRYPT_FAILED') return false;
-        throw error;
-      }
-    }
-    const actual = createHash('sha256').update(plaintext, 'utf8').digest();
-    return timingSafeEqual(actual, Buffer.from(tokenSha256, 'hex'));
-  };
-
   const getToken: Broker['getToken'] = async (caller, request) => {
     const credential = authorize(caller, request.credentialId);
     const needMs = parseMinTtl(credential, request.minTtlSeconds);
-    const state = variantOf(credential, request.params);
+    const state = variants.variantOf(credential, request.params);
     const { token, tier } = await engine.obtain(state, needMs, request.signal);
     publishOffset();
     const now = clock.now();
@@ -277,74 +133,31 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     return served;
   };
 
-  const prewarm = async (): Promise<PrewarmReport> => {
-    let refreshed = 0;
-    let skipped = 0;
-    const failures: { credentialId: string; variantId: string; code: string }[] = [];
-    const now = clock.now();
-    for (const credential of credentials.values()) {
-      let items: StoredVariant[];
-      try {
-        items = await store.list(credential.id);
-      } catch (error) {
-        failures.push({ credentialId: credential.id, variantId: '*', code: codeOf(error) });
-        continue;
-      }
-      for (const item of items) {
-        const recentlyUsed =
-          item.lastUsedAt !== undefined && now - item.lastUsedAt <= settings.prewarmRecentMs;
-        const due = !item.token || now >= item.token.refreshAt;
-        if (!recentlyUsed || !due) {
-          skipped++;
-          continue;
-        }
-        const state = stateFor(credential, item.params, item.key.variantId);
-        try {
-          (await engine.renew(state, item, false)) === 'renewed' ? refreshed++ : skipped++;
-        } catch (error) {
-          failures.push({ credentialId: credential.id, variantId: item.key.variantId, code: codeOf(error) });
-        }
-      }
-    }
-    metrics.add('PrewarmRefreshed', refreshed, 'Count');
-    metrics.add('PrewarmSkipped', skipped, 'Count');
-    metrics.add('PrewarmFailed', failures.length, 'Count');
-    return { refreshed, skipped, failed: failures.length, failures };
-  };
+  const prewarm = makePrewarmPass({
+    credentials: deps.credentials,
+    store,
+    clock,
+    settings,
+    metrics,
+    variants,
+    renew: engine.renew,
+  });
 
   return {
     getToken,
     prewarm,
     listCredentials: async (caller) => {
       const allowed = [...credentials.values()].filter((c) => isAllowed(policy, caller, c.id));
-      return Promise.all(allowed.map((c) => summarize(c, isAllowed(policy, caller, c.id, true))));
+      return Promise.all(allowed.map((c) => summaries.summary(c, isAllowed(policy, caller, c.id, true))));
     },
-    describeCredential: async (caller, credentialId): Promise<CredentialDetail> => {
-      const credential = authorize(caller, credentialId, true);
-      const [summary, mints] = await Promise.all([
-        summarize(credential, true),
-        store.listMints(credential.id, 20),
-      ]);
-      return {
-        ...summary,
-        baseUrl: credential.baseUrl,
-        health: healthOf(summary.variants),
-        recentMints: mints.map((m) => ({
-          variantId: m.key.variantId,
-          fingerprint: m.fingerprint,
-          issuedAt: m.issuedAt,
-          expiresAt: m.expiresAt,
-          secretVersionId: m.secretVersionId,
-          via: m.via,
-        })),
-      };
-    },
+    describeCredential: async (caller, credentialId) =>
+      summaries.detail(authorize(caller, credentialId, true)),
     invalidate: async (caller, request) => {
       const credential = authorize(caller, request.credentialId);
       if (typeof request.tokenSha256 !== 'string' || !TOKEN_SHA256_PATTERN.test(request.tokenSha256)) {
         throw new BadRequestError('tokenSha256: must be the 64 lower-case hex SHA-256 of the rejected token');
       }
-      const state = variantOf(credential, request.params);
+      const state = variants.variantOf(credential, request.params);
       const item = await store.read(state.key);
       const proven = item !== undefined && (await possesses(state, item, request.tokenSha256));
       // Fenced on the fingerprint just proven: a newer token written since is never evicted.
@@ -369,8 +182,8 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
       let refreshed = 0;
       for (const item of targets) {
         const state = item
-          ? stateFor(credential, item.params, item.key.variantId)
-          : variantOf(credential, undefined);
+          ? variants.stateFor(credential, item.params, item.key.variantId)
+          : variants.variantOf(credential, undefined);
         if ((await engine.renew(state, item, true)) === 'renewed') refreshed++;
       }
       logger.info('forced refresh', { audit: true, caller: caller.arn, credentialId, refreshed });
@@ -379,23 +192,9 @@ export const makeBroker = (deps: BrokerDeps): Broker => {
     purge: async (caller, credentialId) => {
       authorize(caller, credentialId, true);
       const purged = await store.purge(credentialId);
-      for (const state of variants.get(credentialId)?.values() ?? []) state.cached = undefined;
+      for (const state of variants.statesOf(credentialId)) state.cached = undefined;
       logger.info('tokens purged', { audit: true, caller: caller.arn, credentialId, purged });
       return { purged };
     },
   };
 };
-
-/** The longest-failing unhealthy variant speaks for the credential. */
-const healthOf = (variants: readonly VariantSummary[]): CredentialHealth => {
-  const unhealthy = variants
-    .map((v) => v.failing)
-    .filter((f): f is NonNullable<VariantSummary['failing']> => f?.unhealthy === true)
-    .sort((a, b) => a.since - b.since);
-  const first = unhealthy[0];
-  return first === undefined
-    ? { state: 'healthy' }
-    : { state: 'unhealthy', code: first.code, since: first.since, variants: unhealthy.length };
-};
-
-const codeOf = (error: unknown): string => (isBrokerError(error) ? error.code : 'INTERNAL');
