@@ -68,10 +68,12 @@ const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The broker's REST API: IAM auth on every method (but the public JWKS, when LTI is configured), a resource policy admitting only the given
+ * The broker's REST API: IAM auth on every method, a resource policy admitting only the given
  * organization/accounts, JSON-schema validation of request bodies, body-free access logs, stage
- * throttling and tracing. Every route is a Lambda proxy to token-api, which authorizes the caller
- * per credential (deny by default) after API Gateway has authenticated it.
+ * throttling and tracing. Every IAM route is a Lambda proxy to token-api, which authorizes the
+ * caller per credential (deny by default) after API Gateway has authenticated it. With an
+ * lti-advantage credential, `GET /.well-known/jwks.json` is added as the one method without
+ * authorization, proxied to the jwks function (public keys only).
  */
 export class BrokerApi extends Construct {
   readonly restApi: RestApi;
