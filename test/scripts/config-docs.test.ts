@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
+import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { demoBrokerConfig } from '../../dev/local/demo-broker-config.ts';
+import { sampleBrokerProps } from '../../infra/sample-config.ts';
+import { validateBrokerProps } from '../../packages/cdk/src/validate-broker-props.ts';
 import { configJsonSchema, configurationReference } from '../../scripts/config-docs.ts';
 import { parseBrokerConfig } from '../../shared/config/parse-broker-config.ts';
 import { DEFAULT_SETTINGS } from '../../shared/core/broker-settings.ts';
@@ -45,6 +48,23 @@ describe('the published JSON Schema', () => {
       settings: { leaseMs: 20_000, refreshJitterMs: 0 },
     };
     for (const config of [demo, withSettings]) {
+      expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+      expect(() => parseBrokerConfig(config)).not.toThrow();
+    }
+  });
+
+  it('accepts the demo config with its lti-advantage credential, and what the construct derives from the sample deployment', () => {
+    const withLti = demoBrokerConfig({
+      identityUrl: 'http://127.0.0.1:9000',
+      canvasUrl: 'http://127.0.0.1:9001',
+      identitySecretId: 'dap-secret',
+      canvasSecretId: 'canvas-secret',
+      principals: ['arn:aws:iam::111122223333:role/local'],
+      ltiClientId: '10000000000042',
+    });
+    expect(withLti.credentials.map((c) => c.kind)).toContain('lti-advantage');
+    const sample = validateBrokerProps(sampleBrokerProps(new Stack(new App(), 'Sample')));
+    for (const config of [withLti, sample]) {
       expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
       expect(() => parseBrokerConfig(config)).not.toThrow();
     }
