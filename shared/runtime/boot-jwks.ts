@@ -1,10 +1,8 @@
 import { makeKmsAssertionSigner } from '../adapters/aws/kms-assertion-signer.ts';
 import { makeKmsClient } from '../adapters/aws/kms-client.ts';
-import {
-  makePowertoolsTelemetry,
-  type PowertoolsTelemetry,
-} from '../adapters/powertools/make-powertools-telemetry.ts';
+import type { PowertoolsTelemetry } from '../adapters/powertools/make-powertools-telemetry.ts';
 import { type JwksPublisher, makeJwksPublisher } from '../core/jwks-publisher.ts';
+import { bootTelemetry } from './boot-telemetry.ts';
 import { type JwksEnvironment, loadJwksEnvironment } from './load-jwks-environment.ts';
 
 /** One GetPublicKey per key per instance; a slow KMS is better answered with a fast 503. */
@@ -23,11 +21,7 @@ export interface JwksRuntime {
  */
 export const bootJwks = (processEnv: NodeJS.ProcessEnv): JwksRuntime => {
   const environment = loadJwksEnvironment(processEnv);
-  const telemetry = makePowertoolsTelemetry({
-    serviceName: environment.serviceName,
-    namespace: environment.metricsNamespace,
-    logLevel: environment.logLevel,
-  });
+  const telemetry = bootTelemetry(environment);
   const client = makeKmsClient({ region: environment.region, timeoutMs: KMS_TIMEOUT_MS });
   const signer = (keyArn: string) => makeKmsAssertionSigner({ client, keyArn });
   const publisher = makeJwksPublisher({

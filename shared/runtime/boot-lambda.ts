@@ -1,8 +1,6 @@
-import {
-  makePowertoolsTelemetry,
-  type PowertoolsTelemetry,
-} from '../adapters/powertools/make-powertools-telemetry.ts';
+import type { PowertoolsTelemetry } from '../adapters/powertools/make-powertools-telemetry.ts';
 import type { Broker } from '../core/broker.ts';
+import { bootTelemetry } from './boot-telemetry.ts';
 import { type LambdaEnvironment, loadLambdaEnvironment } from './load-lambda-environment.ts';
 import { makeAwsBroker } from './make-aws-broker.ts';
 
@@ -18,11 +16,7 @@ export interface LambdaRuntime {
  */
 export const bootLambda = (processEnv: NodeJS.ProcessEnv): LambdaRuntime => {
   const environment = loadLambdaEnvironment(processEnv);
-  const telemetry = makePowertoolsTelemetry({
-    serviceName: environment.serviceName,
-    namespace: environment.metricsNamespace,
-    logLevel: environment.logLevel,
-  });
+  const telemetry = bootTelemetry(environment);
   const broker = makeAwsBroker(environment, { logger: telemetry.logger, metrics: telemetry.metrics });
   return { environment, telemetry, broker };
 };

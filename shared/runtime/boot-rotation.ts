@@ -1,13 +1,11 @@
 import { makeSecretsManagerClient } from '../adapters/aws/secrets-manager-client.ts';
 import { makeSecretsManagerRotationStore } from '../adapters/aws/secrets-manager-rotation-store.ts';
 import { makeHttpRotationCanvas } from '../adapters/http/http-rotation-canvas.ts';
-import {
-  makePowertoolsTelemetry,
-  type PowertoolsTelemetry,
-} from '../adapters/powertools/make-powertools-telemetry.ts';
+import type { PowertoolsTelemetry } from '../adapters/powertools/make-powertools-telemetry.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { USER_AGENT } from '../config/user-agent.ts';
 import { makeRotateCanvasToken, type RotateCanvasToken } from '../rotation/make-rotate-canvas-token.ts';
+import { bootTelemetry } from './boot-telemetry.ts';
 import { loadRotationEnvironment, type RotationEnvironment } from './load-rotation-environment.ts';
 
 export interface RotationRuntime {
@@ -28,11 +26,7 @@ const CANVAS_TIMEOUT_MS = 10_000;
  */
 export const bootRotation = (processEnv: NodeJS.ProcessEnv): RotationRuntime => {
   const environment = loadRotationEnvironment(processEnv);
-  const telemetry = makePowertoolsTelemetry({
-    serviceName: environment.serviceName,
-    namespace: environment.metricsNamespace,
-    logLevel: environment.logLevel,
-  });
+  const telemetry = bootTelemetry(environment);
   const rotation = makeRotateCanvasToken({
     secrets: makeSecretsManagerRotationStore({
       client: makeSecretsManagerClient({ region: environment.region, timeoutMs: SECRETS_TIMEOUT_MS }),
