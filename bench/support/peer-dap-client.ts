@@ -1,10 +1,9 @@
 import type { ClientCredentials } from '../../shared/adapters/http/identity-service-client.ts';
 import { makeIdentityServiceClient } from '../../shared/adapters/http/identity-service-client.ts';
 import type { Clock } from '../../shared/core/clock.ts';
+import { makeSelfCachingPeer, type SelfCachingPeer } from './self-caching-peer.ts';
 
-export interface PeerDapClient {
-  getAccessToken(): Promise<string>;
-}
+export type PeerDapClient = SelfCachingPeer;
 
 export interface PeerDapClientDeps {
   readonly baseUrl: string;
@@ -28,22 +27,5 @@ export const makePeerDapClient = (deps: PeerDapClientDeps): PeerDapClient => {
     timeoutMs: 5_000,
     userAgent: deps.userAgent,
   });
-  const marginMs = deps.marginMs ?? 60_000;
-  let cached: { token: string; expiresAt: number } | undefined;
-  let inflight: Promise<string> | undefined;
-  return {
-    getAccessToken: () => {
-      if (cached && cached.expiresAt - marginMs > deps.clock.now()) return Promise.resolve(cached.token);
-      inflight ??= http
-        .login(deps.credentials)
-        .then((issued) => {
-          cached = { token: issued.token, expiresAt: issued.expiresAt };
-          return issued.token;
-        })
-        .finally(() => {
-          inflight = undefined;
-        });
-      return inflight;
-    },
-  };
+  return makeSelfCachingPeer(() => http.login(deps.credentials), deps.clock, deps.marginMs);
 };

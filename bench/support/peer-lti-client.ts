@@ -3,10 +3,9 @@ import { makeLtiAdvantageMinter } from '../../shared/adapters/http/lti-advantage
 import type { AssertionSigner } from '../../shared/core/assertion-signer.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { makeLtiAssertionClaims } from '../../shared/core/lti-assertion-claims.ts';
+import { makeSelfCachingPeer, type SelfCachingPeer } from './self-caching-peer.ts';
 
-export interface PeerLtiClient {
-  getAccessToken(): Promise<string>;
-}
+export type PeerLtiClient = SelfCachingPeer;
 
 export interface PeerLtiClientDeps {
   readonly baseUrl: string;
@@ -36,21 +35,9 @@ export const makePeerLtiClient = (deps: PeerLtiClientDeps): PeerLtiClient => {
     signer: deps.signer,
     claims: makeLtiAssertionClaims({ clock: deps.clock }),
   });
-  const marginMs = deps.marginMs ?? 60_000;
-  let cached: { token: string; expiresAt: number } | undefined;
-  let inflight: Promise<string> | undefined;
-  return {
-    getAccessToken: () => {
-      if (cached && cached.expiresAt - marginMs > deps.clock.now()) return Promise.resolve(cached.token);
-      inflight ??= mint({ clientId: deps.clientId, scopes: deps.scopes })
-        .then((issued) => {
-          cached = { token: issued.token, expiresAt: issued.expiresAt };
-          return issued.token;
-        })
-        .finally(() => {
-          inflight = undefined;
-        });
-      return inflight;
-    },
-  };
+  return makeSelfCachingPeer(
+    () => mint({ clientId: deps.clientId, scopes: deps.scopes }),
+    deps.clock,
+    deps.marginMs,
+  );
 };

@@ -7,7 +7,7 @@ import { JWKS_ROUTE } from '../../shared/config/api-routes.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { type Logger, noopLogger } from '../../shared/core/telemetry.ts';
 import type { SigV4Verifier } from './sigv4-verifier.ts';
-import { toProxyEvent } from './to-proxy-event.ts';
+import { toProxyEvent, type VerifiedCaller } from './to-proxy-event.ts';
 
 /** The token-api Lambda handler, as API Gateway would invoke it. */
 export type LocalApiHandler = (
@@ -232,18 +232,23 @@ export const startLocalApi = async (options: LocalApiOptions): Promise<LocalApi>
       return;
     }
 
-    if (options.publicHandler !== undefined && path === JWKS_ROUTE.resource) {
-      const event = toProxyEvent({
+    // The proxy event API Gateway would build; `caller` only on the SigV4-verified routes.
+    const eventFor = (caller?: VerifiedCaller) =>
+      toProxyEvent({
         method,
         rawPath: path,
         rawQuery: query,
         rawHeaders: req.rawHeaders,
         body: read.bytes.length === 0 ? null : read.bytes.toString('utf8'),
+        ...(caller === undefined ? {} : { caller }),
         requestId,
         requestTimeEpoch: clock.now(),
         sourceIp: req.socket.remoteAddress ?? host,
         stage,
       });
+
+    if (options.publicHandler !== undefined && path === JWKS_ROUTE.resource) {
+      const event = eventFor();
       const result = await invoke(event, requestId, options.publicHandler).catch(() => INTERNAL);
       if (isResult(result)) writeResult(res, requestId, result);
       else answer(res, requestId, result === TIMED_OUT ? TIMED_OUT : INTERNAL);
@@ -265,18 +270,7 @@ export const startLocalApi = async (options: LocalApiOptions): Promise<LocalApi>
     }
 
     const principalArn = verdict.principalArn ?? defaultPrincipal;
-    const event = toProxyEvent({
-      method,
-      rawPath: path,
-      rawQuery: query,
-      rawHeaders: req.rawHeaders,
-      body: read.bytes.length === 0 ? null : read.bytes.toString('utf8'),
-      caller: { principalArn, accessKeyId: verdict.accessKeyId },
-      requestId,
-      requestTimeEpoch: clock.now(),
-      sourceIp: req.socket.remoteAddress ?? host,
-      stage,
-    });
+    const event = eventFor({ principalArn, accessKeyId: verdict.accessKeyId });
     let result: unknown;
     try {
       result = await invoke(event, requestId);
