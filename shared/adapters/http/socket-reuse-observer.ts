@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 
 /** What one fetch told undici's diagnostics channels about its socket. */
@@ -9,7 +8,8 @@ export interface SocketObservation {
   answered: boolean;
 }
 
-const current = new AsyncLocalStorage<SocketObservation>();
+/** The observation of the fetch call running right now (synchronously), if any. */
+let current: SocketObservation | undefined;
 const observationOf = new WeakMap<object, SocketObservation>();
 const requestsSent = new WeakMap<object, number>();
 let subscribed = false;
@@ -18,16 +18,19 @@ let subscribed = false;
  * Node's fetch is undici, and undici publishes every request's life on diagnostics channels
  * (`undici:request:create`, `undici:client:sendHeaders` with the socket, `undici:request:headers`).
  * That is the only place fetch says whether a request went out on a reused keep-alive socket:
- * its errors carry just `ECONNRESET` / `UND_ERR_SOCKET`. `request:create` fires inside the
- * fetch call's async context, so an AsyncLocalStorage ties undici's request to ours; the later
- * events carry that request object. With an injected non-undici fetch nothing is observed, and
- * `reused` stays false: the conservative answer.
+ * its errors carry just `ECONNRESET` / `UND_ERR_SOCKET`. undici creates its request, and publishes
+ * `request:create`, synchronously inside the `fetch()` call, before fetch returns its promise; so
+ * a variable set for the length of that call ties undici's request to ours, and the later events
+ * carry that request object. (An AsyncLocalStorage did this before; on Node 20 and 22 its promise
+ * hooks, once enabled, tax every promise of the process for good: about 15 % of the broker's CPU
+ * in P1's cold burst.) With an injected non-undici fetch, or a fetch that created its request
+ * later, nothing is observed and `reused` stays false: the conservative answer, no retry.
  */
 const subscribeOnce = (): void => {
   if (subscribed) return;
   subscribed = true;
   subscribe('undici:request:create', (message) => {
-    const observation = current.getStore();
+    const observation = current;
     const request = (message as { request?: object }).request;
     if (observation && request) observationOf.set(request, observation);
   });
@@ -50,8 +53,15 @@ const subscribeOnce = (): void => {
 subscribeOnce();
 
 /** Runs `send` (one fetch) and records what its socket did in `observation`. */
-export const observeSocket = <T>(observation: SocketObservation, send: () => Promise<T>): Promise<T> =>
-  current.run(observation, send);
+export const observeSocket = <T>(observation: SocketObservation, send: () => Promise<T>): Promise<T> => {
+  const outer = current;
+  current = observation;
+  try {
+    return send();
+  } finally {
+    current = outer;
+  }
+};
 
 const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 
