@@ -9,7 +9,7 @@ import { isBrokerError, isTransient } from './errors.ts';
 import type { FailureMemory } from './failure-memory.ts';
 import { fingerprint } from './fingerprint.ts';
 import { failureHoldOf, type HoldTracker } from './hold-tracker.ts';
-import type { MintPace } from './mint-pace.ts';
+import type { MintPaces } from './mint-pace.ts';
 import type { Logger, Metrics } from './telemetry.ts';
 import type { StoredVariant, TokenRecord, TokenStore } from './token-store.ts';
 import type { TokenTiming } from './token-timing.ts';
@@ -43,7 +43,7 @@ export interface LeasedRefreshDeps {
   readonly credentialHolds: CredentialHolds;
   readonly callUpstream: UpstreamCall;
   readonly failureMemory: FailureMemory;
-  readonly pace: MintPace;
+  readonly paces: MintPaces;
 }
 
 export const makeLeasedRefresh = (deps: LeasedRefreshDeps): LeasedRefresh => {
@@ -191,7 +191,7 @@ export const makeLeasedRefresh = (deps: LeasedRefreshDeps): LeasedRefresh => {
     } catch (error) {
       return failed(state, item, lease.id, error);
     }
-    deps.pace.observe(clock.now() - leaseTakenAt);
+    deps.paces.of(state.key.credentialId).observe(clock.now() - leaseTakenAt);
     if (item?.failure) failureMemory.recovered(log, item.failure);
     await won(state, record, token, version + 1, via);
     return 'won';

@@ -3,12 +3,13 @@ import type { Clock } from './clock.ts';
 import { MinTtlUnsatisfiableError } from './errors.ts';
 import { failureHoldOf, type HoldTracker } from './hold-tracker.ts';
 import type { LeasedRefresh } from './leased-refresh.ts';
-import type { MintPace } from './mint-pace.ts';
+import type { MintPaces } from './mint-pace.ts';
 import type { TableSync } from './table-sync.ts';
 import type { Metrics } from './telemetry.ts';
 import type { TokenStore } from './token-store.ts';
 import { tokenUnavailable } from './token-unavailable.ts';
-import type { CachedToken, VariantState } from './variant-state.ts';
+import { untilAborted } from './until-aborted.ts';
+import type { CachedToken, CycleWaiter, VariantState } from './variant-state.ts';
 
 /**
  * Waits on the variant's cycle (starting one for `needMs` if none runs) until the token in memory
@@ -24,14 +25,14 @@ export interface RefreshCycleDeps {
   readonly settings: BrokerSettings;
   readonly metrics: Metrics;
   readonly holds: HoldTracker;
-  readonly pace: MintPace;
+  readonly paces: MintPaces;
   readonly tableSync: TableSync;
   readonly refresh: LeasedRefresh;
   readonly servable: (token: CachedToken | undefined, needMs: number, now: number) => token is CachedToken;
 }
 
 export const makeRefreshCycle = (deps: RefreshCycleDeps): JoinCycle => {
-  const { store, clock, settings, metrics, holds, pace, tableSync, refresh, servable } = deps;
+  const { store, clock, settings, metrics, holds, paces, tableSync, refresh, servable } = deps;
 
   /**
    * The most a caller may ask of this variant: what a fresh token gets, less a margin of cover. A
@@ -56,10 +57,11 @@ export const makeRefreshCycle = (deps: RefreshCycleDeps): JoinCycle => {
   };
   /** Wakes every waiter (each checks its own need against the token now in memory). */
   const wake = (state: VariantState): void => {
-    for (const waiter of state.waiters ?? []) waiter();
+    for (const waiter of state.waiters?.values() ?? []) waiter.check();
   };
 
   const runCycle = async (state: VariantState, needMs: number): Promise<void> => {
+    const pace = paces.of(state.key.credentialId);
     const deadline = clock.now() + settings.maxWaitMs;
     let attempt = 0;
     // The lease this cycle waits on: when a read first showed it, and when the last one still did
@@ -129,6 +131,47 @@ export const makeRefreshCycle = (deps: RefreshCycleDeps): JoinCycle => {
     }
   };
 
+  /**
+   * One waiter per need per cycle, however many callers share that need: a burst of a thousand
+   * callers costs one check per wake and one promise, not a thousand of each.
+   */
+  const waiterFor = (state: VariantState, needMs: number, cycle: Promise<void>): CycleWaiter => {
+    state.waiters ??= new Map();
+    const waiters = state.waiters;
+    const existing = waiters.get(needMs);
+    if (existing?.cycle === cycle) return existing;
+    let resolveDone!: () => void;
+    let rejectDone!: (error: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    const leave = () => {
+      if (waiters.get(needMs) === waiter) waiters.delete(needMs);
+    };
+    const waiter: CycleWaiter = {
+      cycle,
+      done,
+      check: () => {
+        if (!servable(state.cached, needMs, clock.now())) return;
+        leave();
+        resolveDone();
+      },
+    };
+    waiters.set(needMs, waiter);
+    cycle.then(
+      () => {
+        leave();
+        resolveDone();
+      },
+      (error: unknown) => {
+        leave();
+        rejectDone(error);
+      },
+    );
+    return waiter;
+  };
+
   return (state, needMs, signal) => {
     if (!state.cycle) {
       state.cycleNeedMs = needMs;
@@ -137,37 +180,7 @@ export const makeRefreshCycle = (deps: RefreshCycleDeps): JoinCycle => {
         state.cycleNeedMs = undefined;
       });
     }
-    const cycle = state.cycle;
-    state.waiters ??= new Set();
-    const waiters = state.waiters;
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        waiters.delete(check);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const check = () => {
-        if (!servable(state.cached, needMs, clock.now())) return;
-        done();
-        resolve();
-      };
-      // The caller may stop waiting; the cycle itself goes on for everyone else.
-      const onAbort = () => {
-        done();
-        reject(signal?.reason);
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiters.add(check);
-      cycle.then(
-        () => {
-          done();
-          resolve();
-        },
-        (error: unknown) => {
-          done();
-          reject(error);
-        },
-      );
-    });
+    // The caller may stop waiting; the cycle itself goes on for everyone else.
+    return untilAborted(waiterFor(state, needMs, state.cycle).done, signal);
   };
 };

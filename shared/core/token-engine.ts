@@ -4,7 +4,7 @@ import { makeCredentialHolds } from './credential-holds.ts';
 import { makeFailureMemory } from './failure-memory.ts';
 import { makeHoldTracker } from './hold-tracker.ts';
 import { type LeasedRefreshDeps, makeLeasedRefresh } from './leased-refresh.ts';
-import { makeMintPace } from './mint-pace.ts';
+import { makeMintPaces } from './mint-pace.ts';
 import { makeReadThrough, type ReadThrough } from './read-through.ts';
 import { makeRefreshCycle } from './refresh-cycle.ts';
 import type { SecretSource } from './secret-source.ts';
@@ -16,7 +16,7 @@ import type { CachedToken } from './variant-state.ts';
 
 /** What the lifecycle runs on: the ports, true time, settings and telemetry. */
 export interface TokenEngineDeps
-  extends Omit<LeasedRefreshDeps, 'holds' | 'credentialHolds' | 'callUpstream' | 'failureMemory' | 'pace'> {
+  extends Omit<LeasedRefreshDeps, 'holds' | 'credentialHolds' | 'callUpstream' | 'failureMemory' | 'paces'> {
   readonly secrets: SecretSource;
   readonly upstreamFor: (credential: CredentialConfig) => UpstreamClient;
 }
@@ -63,15 +63,14 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
   });
   const credentialHolds = makeCredentialHolds({ store, holds, metrics, logger, instanceId });
 
-  // Refresh with lease and fence. One pace per instance: renewals of every credential cost about
-  // the same here (secret, upstream, seal, write).
-  const pace = makeMintPace({
+  // Refresh with lease and fence. One pace per credential: upstreams answer at their own speeds.
+  const paces = makeMintPaces({
     initialMs: settings.pollMinMs,
     maxMs: settings.pollMaxMs,
     maxExpectedMs: settings.leaseMs,
   });
   const callUpstream = makeUpstreamCall({ ...deps, metrics, logger });
-  const refresh = makeLeasedRefresh({ ...deps, holds, credentialHolds, callUpstream, failureMemory, pace });
+  const refresh = makeLeasedRefresh({ ...deps, holds, credentialHolds, callUpstream, failureMemory, paces });
 
   // Read-through, and the background renewal beside it.
   const tableSync = makeTableSync({ cipher: deps.cipher, clock, timing, logger, instanceId });
@@ -82,7 +81,7 @@ export const makeTokenEngine = (deps: TokenEngineDeps): TokenEngine => {
     settings,
     metrics,
     holds,
-    pace,
+    paces,
     tableSync,
     refresh,
     servable,

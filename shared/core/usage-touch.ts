@@ -19,15 +19,28 @@ export interface UsageTouchDeps {
   readonly instanceId: string;
 }
 
-export const makeUsageTouch =
-  ({ store, touchIntervalMs, logger, instanceId }: UsageTouchDeps): UsageTouch =>
-  async (state, now, force = false) => {
-    if (!force && state.touchedAt !== undefined && now - state.touchedAt < touchIntervalMs) return;
-    state.touchedAt = now;
-    await store.touch(state.key, now).catch((error: unknown) =>
+/** What a touch that is not due answers: one settled promise, so a burst of callers allocates none. */
+const NOT_DUE: Promise<void> = Promise.resolve();
+
+export const makeUsageTouch = ({
+  store,
+  touchIntervalMs,
+  logger,
+  instanceId,
+}: UsageTouchDeps): UsageTouch => {
+  const write = async (state: VariantState, now: number): Promise<void> => {
+    try {
+      await store.touch(state.key, now);
+    } catch (error) {
       logger.warn('lastUsedAt not written', {
         ...variantLogFields(state, instanceId),
         error: errorSummary.of(error),
-      }),
-    );
+      });
+    }
   };
+  return (state, now, force = false) => {
+    if (!force && state.touchedAt !== undefined && now - state.touchedAt < touchIntervalMs) return NOT_DUE;
+    state.touchedAt = now;
+    return write(state, now);
+  };
+};

@@ -24,10 +24,11 @@ export interface VariantState {
   /** The need (ms of guaranteed life) the running cycle works for. */
   cycleNeedMs?: number;
   /**
-   * Callers waiting on the cycle. Each is woken after every table read of the cycle and checks its
-   * own need, so a caller the current token covers never waits for a longer need's refresh.
+   * Callers waiting on the cycle, one waiter per need (ms). Each is woken after every table read of
+   * the cycle and checks its need, so a caller the current token covers never waits for a longer
+   * need's refresh.
    */
-  waiters?: Set<() => void>;
+  waiters?: Map<number, CycleWaiter>;
   /**
    * The guaranteed life a fresh token of this variant actually gets, learned from its real tokens:
    * measured on arrival for this instance's own mints, from `expiresAt - issuedAt` for tokens read
@@ -35,6 +36,13 @@ export interface VariantState {
    */
   freshGuaranteeMs?: number;
   touchedAt?: number;
+}
+
+/** Every caller of one cycle with one need: settled once the token in memory covers the need, or the cycle ends. */
+export interface CycleWaiter {
+  readonly cycle: Promise<void>;
+  readonly done: Promise<void>;
+  check(): void;
 }
 
 /** A token and the tier that answered. */

@@ -110,4 +110,17 @@ describe('makeRefreshCycle', () => {
     await staying;
     expect(state.cached).toBeDefined();
   });
+
+  it('keeps one waiter per need however many callers wait, and none once they are served', async () => {
+    const fx = makeLifecycleFixture();
+    const { join, upstream } = makeCycleUnderTest(fx);
+    const release = upstream.pause();
+    const state = freshState();
+    const callers = Array.from({ length: 100 }, (_, i) => join(state, i % 2 ? 60_000 : 120_000));
+    expect(state.waiters?.size).toBe(2);
+    release();
+    await Promise.all(callers);
+    expect(state.waiters?.size).toBe(0);
+    expect(upstream.calls.mint).toBe(1);
+  });
 });

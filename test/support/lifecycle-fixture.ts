@@ -5,7 +5,7 @@ import { makeFailureMemory } from '../../shared/core/failure-memory.ts';
 import { fingerprint } from '../../shared/core/fingerprint.ts';
 import { makeHoldTracker } from '../../shared/core/hold-tracker.ts';
 import { makeLeasedRefresh } from '../../shared/core/leased-refresh.ts';
-import { makeMintPace } from '../../shared/core/mint-pace.ts';
+import { makeMintPaces } from '../../shared/core/mint-pace.ts';
 import { makeRefreshCycle } from '../../shared/core/refresh-cycle.ts';
 import { makeTableSync } from '../../shared/core/table-sync.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
@@ -103,16 +103,16 @@ export const makeRefreshUnderTest = (fx: LifecycleFixture, options: { refreshabl
     'canvas-secret': { accessToken: 'c1' },
   });
   const credentialHolds = makeCredentialHolds(fx);
-  const pace = makeMintPace({ initialMs: 50, maxMs: 400, maxExpectedMs: fx.settings.leaseMs });
+  const paces = makeMintPaces({ initialMs: 50, maxMs: 400, maxExpectedMs: fx.settings.leaseMs });
   const failureMemory = makeFailureMemory({ ...fx, unhealthyAfterMs: fx.settings.unhealthyAfterMs });
   const refresh = makeLeasedRefresh({
     ...fx,
     credentialHolds,
-    pace,
+    paces,
     failureMemory,
     callUpstream: makeUpstreamCall({ ...fx, secrets, upstreamFor: () => upstream }),
   });
-  return { upstream, secrets, credentialHolds, pace, refresh };
+  return { upstream, secrets, credentialHolds, paces, refresh };
 };
 
 /** The engine's cycle over the fixture: the refresh step, table sync and the same `servable`. */
