@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EndpointName } from '../../dev/simulator/index.ts';
+import type { EndpointName, FaultSpec } from '../../dev/simulator/index.ts';
 import { type RunningSimulator, startSimulator } from '../../dev/simulator/index.ts';
 import { createTokenTable } from '../../shared/adapters/aws/create-token-table.ts';
 import { makeDynamoDbClient } from '../../shared/adapters/aws/dynamodb-client.ts';
@@ -75,13 +75,27 @@ export interface Testbed {
   makeStore(): TokenStore;
   /** Upstream calls counted by the simulator, over HTTP (`GET /__sim/stats`), as an operator would. */
   stats(): Promise<Record<EndpointName, number>>;
-  /** `POST /__sim/reset`: calls, issued tokens, rate limits back to zero (seeds are kept). */
+  /** `POST /__sim/reset`: calls, issued tokens, rate limits and faults back to zero (seeds are kept). */
   reset(): Promise<void>;
+  /** `POST /__sim/faults`: until the next reset, the simulator answers as `spec` says. */
+  fault(spec: FaultSpec): Promise<void>;
   stop(): Promise<void>;
 }
 
-const control = async (sim: RunningSimulator, path: string, method: string): Promise<Response> => {
-  const response = await fetch(`${sim.url}${path}`, { method, headers: { 'user-agent': BENCH_USER_AGENT } });
+const control = async (
+  sim: RunningSimulator,
+  path: string,
+  method: string,
+  body?: unknown,
+): Promise<Response> => {
+  const response = await fetch(`${sim.url}${path}`, {
+    method,
+    headers: {
+      'user-agent': BENCH_USER_AGENT,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   if (!response.ok) throw new Error(`simulator ${method} ${path}: HTTP ${response.status}`);
   return response;
 };
@@ -193,6 +207,9 @@ export const startTestbed = async (options: TestbedOptions = {}): Promise<Testbe
         .calls,
     reset: async () => {
       await control(sim, '/__sim/reset', 'POST');
+    },
+    fault: async (spec) => {
+      await control(sim, '/__sim/faults', 'POST', spec);
     },
     stop: async () => {
       for (const client of clients) client.destroy();

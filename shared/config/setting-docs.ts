@@ -15,7 +15,7 @@ export const SETTING_DOCS: Readonly<Record<keyof BrokerSettings, string>> = {
   maxWaitMs:
     "How long a caller may wait for another instance's refresh before a 503 with Retry-After; with a refresh of its own it stays inside API Gateway's 29 s.",
   pollMinMs:
-    "Waiting on another instance's refresh, the table is polled just after the holder should be done, from how long renewals take on this instance; this is the expected renewal time before it has seen one.",
+    "Waiting on another instance's refresh, the table is polled just after the holder should be done, from how long the credential's renewals take (the median of the last five this instance ran or waited on); a credential not yet seen renew is expected to take what this instance's renewals take, and never less than this.",
   pollMaxMs: 'The longest wait between two polls of the table while another instance refreshes.',
   upstreamTimeoutMs: 'Deadline of one upstream (Instructure) call.',
   backoffBaseMs: 'Failure backoff: base of the capped exponential (full jitter).',

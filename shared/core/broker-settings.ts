@@ -32,8 +32,8 @@ export interface BrokerSettings {
   readonly maxWaitMs: number;
   /**
    * A caller waiting on another instance's refresh polls the table on a schedule derived from how
-   * long renewals take on this instance (mint-pace.ts): first just after the holder should be done,
-   * then backing off. `pollMinMs` is the expected renewal time before this instance has done one.
+   * long the credential's renewals take (mint-pace.ts): first just after the holder should be done,
+   * then backing off. `pollMinMs` is the least a credential not yet seen renew is expected to take.
    */
   readonly pollMinMs: number;
   /** The longest wait between two polls. */
