@@ -15,7 +15,7 @@ export interface JwksHandlerDeps {
 }
 
 export type JwksEvent = Partial<
-  Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'headers' | 'requestContext'>
+  Pick<APIGatewayProxyEvent, 'httpMethod' | 'resource' | 'path' | 'headers' | 'requestContext'>
 >;
 
 export type JwksHandler = (
@@ -44,6 +44,16 @@ const matchesIfNoneMatch = (header: string | undefined, etag: string): boolean =
   });
 
 /**
+ * The route asked for. API Gateway's `resource` is the method's template, whatever the URL: behind
+ * a custom domain with a base path mapping, `path` carries the base path too
+ * (`/broker/.well-known/jwks.json`), and matching it alone answered 404 there. Local mode sends
+ * no `resource`, only the path it was asked.
+ */
+const isJwksRoute = (event: JwksEvent | undefined): boolean =>
+  event?.resource === JWKS_ROUTE.resource ||
+  (typeof event?.resource !== 'string' && event?.path === JWKS_ROUTE.resource);
+
+/**
  * `GET /.well-known/jwks.json`, the broker's only unauthenticated route: public keys, nothing
  * else. Any other path is a bare 404 and any other method a 405, with the error table's fixed
  * texts (nothing about what exists). When the current key's public half cannot be read the answer
@@ -56,7 +66,7 @@ export const makeJwksHandler =
     const requestId = firstRequestId(event?.requestContext?.requestId, context?.awsRequestId) ?? randomUUID();
     let allow: string | undefined;
     try {
-      if (event?.path !== JWKS_ROUTE.resource) throw new RouteNotFoundError('No such route.');
+      if (!event || !isJwksRoute(event)) throw new RouteNotFoundError('No such route.');
       if (event.httpMethod !== JWKS_ROUTE.method) {
         allow = JWKS_ROUTE.method;
         throw new MethodNotAllowedError(`Method not allowed; use ${allow}.`);

@@ -75,6 +75,17 @@ describe('the JWKS handler', () => {
     expect(JSON.parse(posted.body).error.code).toBe('METHOD_NOT_ALLOWED');
   });
 
+  it('serves the keys behind a custom domain with a base path, where the path carries the base path', async () => {
+    const { handle } = handlerWith(signer());
+    const mapped = { ...get(), resource: '/.well-known/jwks.json', path: '/broker/.well-known/jwks.json' };
+    expect((await handle(mapped)).statusCode).toBe(200);
+    // The template decides when there is one: another resource of the API is not this route.
+    const other = { ...get(), resource: '/v1/credentials', path: '/.well-known/jwks.json' };
+    expect((await handle(other)).statusCode).toBe(404);
+    // Without a template (local mode), only the exact path is.
+    expect((await handle({ ...get(), path: '/broker/.well-known/jwks.json' })).statusCode).toBe(404);
+  });
+
   it('answers 503 with Retry-After and no internals when the current key cannot be read', async () => {
     const internal = 'KMS could not read the public key right now (KMSInternalException).';
     const { handle, logger } = handlerWith(signer(new CipherUnavailableError(internal)));
