@@ -89,7 +89,7 @@ export interface P4Result {
  * A Lambda-like environment that lets every function finish its init with no AWS account: the
  * construct's variables with a valid config and fake table and key values (nothing is called at init).
  */
-const functionEnv = (): Record<string, string> => ({
+export const functionEnv = (): Record<string, string> => ({
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'broker-bench',
@@ -99,6 +99,12 @@ const functionEnv = (): Record<string, string> => ({
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   [ENV.tableName]: 'canvas-credential-broker-tokens',
   [ENV.envelopeKeyArn]: 'arn:aws:kms:us-east-1:111111111111:key/00000000-0000-4000-8000-000000000000',
+  // token-api answers only its own API and stage (issue 13); jwks publishes the signing key's
+  // public half. Without these their init stops at CONFIG_INVALID, and the time measured is that
+  // of an init that threw (as it was from issue 13 until this was noticed).
+  [ENV.apiId]: 'a1b2c3d4e5',
+  [ENV.apiStage]: 'prod',
+  [ENV.ltiSigningKeyArn]: 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-4333-8444-555555555555',
   [ENV.config]: JSON.stringify({
     credentials: [
       {
