@@ -146,6 +146,10 @@ export const makeRefreshCycle = (deps: RefreshCycleDeps): JoinCycle => {
       resolveDone = resolve;
       rejectDone = reject;
     });
+    // Every caller that awaits `done` still gets the failure. This handler only keeps a failure
+    // nobody awaits (its callers aborted before it came) from being an unhandled rejection, which
+    // would end the process.
+    done.catch(() => undefined);
     const leave = () => {
       if (waiters.get(needMs) === waiter) waiters.delete(needMs);
     };

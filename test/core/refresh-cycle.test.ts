@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UpstreamFatalError } from '../../shared/core/errors.ts';
 import type { TokenStore } from '../../shared/core/token-store.ts';
 import {
   freshState,
@@ -122,5 +123,18 @@ describe('makeRefreshCycle', () => {
     await Promise.all(callers);
     expect(state.waiters?.size).toBe(0);
     expect(upstream.calls.mint).toBe(1);
+  });
+
+  it('lets every caller leave before a failing cycle ends without an unhandled rejection', async () => {
+    const fx = makeLifecycleFixture();
+    const { join, upstream } = makeCycleUnderTest(fx);
+    upstream.failNext(new UpstreamFatalError('down'));
+    const state = freshState();
+    const gone = AbortSignal.abort(new Error('caller gone'));
+    await expect(join(state, 60_000, gone)).rejects.toThrow('caller gone');
+    // The cycle goes on alone, fails, and nothing is left to hear it (vitest fails on an unhandled one).
+    await state.cycle?.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.waiters?.size ?? 0).toBe(0);
   });
 });
