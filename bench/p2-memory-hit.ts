@@ -23,7 +23,7 @@ import { makeTokenApiHandler } from '../shared/edge/token-api-handler.ts';
 import { makeMemoryTokenStore } from '../test/doubles/memory-token-store.ts';
 import { BENCH_USER_AGENT } from './support/bench-user-agent.ts';
 import { type OutputSink, redirectOutput } from './support/discard-output.ts';
-import { distribution, round } from './support/percentiles.ts';
+import { distribution, median, round } from './support/percentiles.ts';
 import { makeRecordingTelemetry } from './support/recording-telemetry.ts';
 import { API_ACCOUNT, CALLER_ROLE_ARN, lambdaContext, tokenRequestEvent } from './support/rest-event.ts';
 
@@ -361,11 +361,6 @@ export const runP2 = async (): Promise<P2Result> => {
       bareMedians.push(bareNs);
       ratios.push(fullNs / bareNs);
     }
-    const median = (values: readonly number[]): number => {
-      const sorted = [...values].sort((x, y) => x - y);
-      const mid = sorted.length >> 1;
-      return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    };
     const ratio = {
       median: round(median(ratios), 3),
       min: round(Math.min(...ratios), 3),

@@ -5,6 +5,16 @@ export const percentile = (sorted: ArrayLike<number>, p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 };
 
+/** The median of a sample (the mean of the middle two for an even count); NaN for an empty one. */
+export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
 export interface Distribution {
   readonly count: number;
   readonly min: number;
